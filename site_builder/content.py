@@ -1,0 +1,236 @@
+"""Load the project's content: read, validate and cross-check every file, then build the Site.
+
+This is the first stage of the pipeline. It reports every problem of every
+file in one run; nothing downstream ever sees content that failed here.
+"""
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from .models import LANGUAGES, Case, Guide, Text
+from .problems import ContentError, Problem, display_path
+from .validate import validate_document
+from .yamlsource import YamlDocument, dotted, load_yaml
+
+log = logging.getLogger(__name__)
+
+CASES_DIR = "cases"
+GUIDE_FILE = Path("guide") / "guide.yaml"
+
+
+@dataclass(frozen=True)
+class Site:
+    """All validated content, cases in guide order."""
+
+    root: Path
+    guide: Guide
+    cases: tuple[Case, ...]
+    draft: bool = False
+
+    def case(self, case_id: str) -> Case:
+        """Return the case with this id."""
+        return next(c for c in self.cases if c.id == case_id)
+
+    def section_cases(self, number: str) -> list[Case]:
+        """Return the cases of the partner section `number` (e.g. "3.2"), in order."""
+        return [c for c in self.cases if c.section.rsplit(".", 1)[0] == number]
+
+    def updates_of(self, case: Case) -> list[Case]:
+        """Return the cases that update `case`."""
+        return [c for c in self.cases if c.update_of == case.id]
+
+
+def is_project(root: Path) -> bool:
+    """Return whether `root` looks like a guide project."""
+    return (root / GUIDE_FILE).is_file() and (root / CASES_DIR).is_dir()
+
+
+def case_files(root: Path) -> list[Path]:
+    """Return the project's case files, sorted."""
+    return sorted((root / CASES_DIR).glob("*.yaml"))
+
+
+def load_guide(root: Path) -> Guide:
+    """Load and check the guide data alone; raise ContentError when it is wrong."""
+    problems: list[Problem] = []
+    _, guide = _load(root, root / GUIDE_FILE, Guide, problems)
+    if guide is None or any(p.severity == "error" for p in problems):
+        raise ContentError(problems)
+    return guide
+
+
+def taken_sections(root: Path) -> set[str]:
+    """Return the section numbers the case files use, reading them leniently."""
+    taken = set()
+    for path in case_files(root):
+        try:
+            data = load_yaml(path, path.name).data
+        except ContentError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("section"), str):
+            taken.add(data["section"])
+    return taken
+
+
+def load_site(root: Path, *, draft: bool = False, files: list[Path] | None = None) -> tuple[Site, list[Problem]]:
+    """Load and check the project at `root`; return the Site and its warnings.
+
+    Raise ContentError with every problem found when anything is wrong. With
+    `files`, those case files are checked in place of the project's own.
+    """
+    problems: list[Problem] = []
+    guide_doc, guide = _load(root, root / GUIDE_FILE, Guide, problems)
+    loaded: list[tuple[YamlDocument, Case]] = []
+    for path in files if files is not None else case_files(root):
+        doc, case = _load(root, path, Case, problems)
+        if doc and case:
+            loaded.append((doc, case))
+            if files is None and case.id != path.stem:
+                problems.append(_at(doc, ("id",), f"id '{case.id}' differs from the file name '{path.name}'",
+                                    f"rename the file to {case.id}.yaml, or set id: {path.stem}"))
+    if guide_doc and guide:
+        problems += _check_guide(guide_doc, guide)
+        problems += _check_cases(root, guide, loaded)
+    for doc, model in ([(guide_doc, guide)] if guide else []) + loaded:
+        problems += _check_languages(doc, model, draft)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise ContentError(problems)
+    cases = tuple(sorted((case for _, case in loaded), key=lambda c: c.section_key))
+    assert guide is not None
+    return Site(root=root, guide=guide, cases=cases, draft=draft), sorted(problems)
+
+
+def _load(root: Path, path: Path, model: type[BaseModel], problems: list[Problem]):
+    file = display_path(path, root)
+    try:
+        doc = load_yaml(path, file)
+    except ContentError as exc:
+        problems += exc.problems
+        return None, None
+    problems += doc.problems
+    if not isinstance(doc.data, dict):
+        problems.append(Problem(file, 1, 1, "", "expected a mapping of fields at the top level",
+                                "start from `python -m site_builder new`, which writes every field"))
+        return doc, None
+    value, found = validate_document(doc, model)
+    problems += found
+    return doc, value
+
+
+def _at(doc: YamlDocument, path: tuple, message: str, hint: str, severity: str = "error") -> Problem:
+    line, column = doc.position(path)
+    return Problem(doc.file, line, column, dotted(path), message, hint, severity)  # type: ignore[arg-type]
+
+
+def _check_guide(doc: YamlDocument, guide: Guide) -> list[Problem]:
+    problems = []
+    for kind, items in (("partners", guide.partners), ("themes", guide.themes)):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                problems.append(_at(doc, (kind, i, "id"), f"duplicate id '{item.id}'", "give each entry its own id"))
+            seen.add(item.id)
+    partner_ids = {p.id for p in guide.partners}
+    for c, chapter in enumerate(guide.case_chapters):
+        for s, section in enumerate(chapter.sections):
+            if section.partner not in partner_ids:
+                problems.append(_at(doc, ("case_chapters", c, "sections", s, "partner"),
+                                    f"unknown partner '{section.partner}'", _choices(section.partner, partner_ids)))
+    return problems
+
+
+def _check_cases(root: Path, guide: Guide, loaded: list[tuple[YamlDocument, Case]]) -> list[Problem]:
+    problems: list[Problem] = []
+    sections = {s.number: (s, ch) for ch in guide.case_chapters for s in ch.sections}
+    partner_ids = {p.id for p in guide.partners}
+    theme_ids = {t.id for t in guide.themes}
+    by_id: dict[str, YamlDocument] = {}
+    by_section: dict[str, YamlDocument] = {}
+    for doc, case in loaded:
+        if case.id in by_id:
+            problems.append(_at(doc, ("id",), f"id '{case.id}' is also used by {by_id[case.id].file}",
+                                "every case needs its own id"))
+        by_id.setdefault(case.id, doc)
+        if case.section in by_section:
+            problems.append(_at(doc, ("section",), f"section {case.section} is also used by {by_section[case.section].file}",
+                                "run `python -m site_builder new` to get the next free number"))
+        by_section.setdefault(case.section, doc)
+        if case.partner not in partner_ids:
+            problems.append(_at(doc, ("partner",), f"unknown partner '{case.partner}'", _choices(case.partner, partner_ids)))
+        parent = case.section.rsplit(".", 1)[0]
+        if parent not in sections:
+            problems.append(_at(doc, ("section",), f"section {case.section} is in no partner section of the guide",
+                                "use a number under one of " + ", ".join(sorted(sections))))
+        else:
+            section, chapter = sections[parent]
+            if section.partner != case.partner:
+                problems.append(_at(doc, ("partner",), f"section {parent} belongs to partner '{section.partner}'",
+                                    f"set partner: {section.partner}, or move the case to that partner's section"))
+            if chapter.region != case.region:
+                problems.append(_at(doc, ("region",), f"chapter {chapter.number} holds {chapter.region} cases",
+                                    f"set region: {chapter.region}"))
+        for i, theme in enumerate(case.themes):
+            if theme not in theme_ids:
+                problems.append(_at(doc, ("themes", i), f"unknown theme '{theme}'", _choices(theme, theme_ids)))
+        if case.image and case.image.file:
+            problems += _check_image(root, doc, case.image.file)
+    for doc, case in loaded:
+        if case.update_of is not None and (case.update_of not in by_id or case.update_of == case.id):
+            hint = "name the id of another case" if case.update_of == case.id else _choices(case.update_of, set(by_id))
+            problems.append(_at(doc, ("update_of",), f"'{case.update_of}' is not another case's id", hint))
+    return problems
+
+
+def _check_image(root: Path, doc: YamlDocument, file: str) -> list[Problem]:
+    path = (root / file).resolve()
+    try:
+        path.relative_to(root.resolve())
+    except ValueError:
+        return [_at(doc, ("image", "file"), f"'{file}' lies outside the project",
+                    "put the image under cases/images/ and give its path from the project root")]
+    if not path.is_file():
+        return [_at(doc, ("image", "file"), f"image '{file}' does not exist",
+                    "check the path (relative to the project root) and the file name's case")]
+    return []
+
+
+def _check_languages(doc: YamlDocument, model: BaseModel, draft: bool) -> list[Problem]:
+    severity = "warning" if draft else "error"
+    problems = []
+    for path, text in iter_texts(model):
+        for lang in LANGUAGES:
+            if not text.get(lang):
+                name = "English" if lang == "en" else "Chinese"
+                other = "zh" if lang == "en" else "en"
+                if not text.get(other):
+                    problems.append(_at(doc, path, "the text is empty in both languages",
+                                        "write the text, or remove the field if the source has nothing"))
+                    break
+                hint = "add the translation" if lang == "zh" else "add the English text"
+                problems.append(_at(doc, path + (lang,), f"{name} text is missing",
+                                    f"{hint} as `{lang}:`" + ("" if draft else ", or build with --draft"), severity))
+    return problems
+
+
+def iter_texts(value: object, path: tuple = ()) -> Iterator[tuple[tuple, Text]]:
+    """Yield (path, Text) for every bilingual text inside a model, in field order."""
+    if isinstance(value, Text):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from iter_texts(getattr(value, name), path + (name,))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from iter_texts(item, path + (i,))
+
+
+def _choices(given: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(given, sorted(known), n=1, cutoff=0.5)
+    return f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(sorted(known))

@@ -1,0 +1,342 @@
+"""The content models: a case study and the guide around it.
+
+These pydantic models are the single source of truth for the content format.
+The JSON Schema in `schema/` is generated from them (`site_builder schema`),
+and every value the renderers see has passed through them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+LANGUAGES = ("en", "zh")
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+SECTION_PATTERN = r"^[1-9][0-9]*(\.[1-9][0-9]*){1,2}$"
+
+
+def content_error(message: str, hint: str) -> PydanticCustomError:
+    """Return a validation error whose message and fix hint the reporter can show."""
+    return PydanticCustomError("content", message, {"hint": hint})
+
+
+class Model(BaseModel):
+    """Base for all content: immutable, and unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True)
+
+
+class Text(Model):
+    """A human-readable text in English and Simplified Chinese."""
+
+    en: str = Field("", description="English text.")
+    zh: str = Field("", description="Simplified Chinese text (简体中文).")
+
+    def get(self, locale: str) -> str:
+        """Return the text in `locale` ('' when it is missing)."""
+        return getattr(self, locale)
+
+
+class RichText(Text):
+    """Text in both languages whose values are Markdown: paragraphs, lists, `####` sub-headings."""
+
+
+# --- Scalar types -------------------------------------------------------------------
+
+def _check_slug(value: str) -> str:
+    if not re.fullmatch(SLUG_PATTERN, value):
+        suggestion = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "my-case"
+        raise content_error(
+            f"'{value}' is not a valid id",
+            f"use lower-case letters, digits and hyphens only, e.g. '{suggestion}'",
+        )
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_check_slug), Field(json_schema_extra={"pattern": SLUG_PATTERN})]
+
+
+def _check_section(value: object) -> object:
+    if isinstance(value, float):  # YAML reads an unquoted 2.1 as a number
+        raise content_error(
+            f"section number {value} was read as a number",
+            "quote it, e.g. section: \"2.1.1\"",
+        )
+    if isinstance(value, str) and not re.fullmatch(SECTION_PATTERN, value):
+        raise content_error(
+            f"'{value}' is not a section number",
+            "write the guide's numbering with dots, e.g. \"3.2.1\"",
+        )
+    return value
+
+
+SectionNumber = Annotated[
+    str,
+    BeforeValidator(_check_section),
+    Field(json_schema_extra={"pattern": SECTION_PATTERN}, examples=["3.2.1"]),
+]
+
+PARTIAL_DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def _check_partial_date(value: object) -> object:
+    """Accept YYYY, YYYY-MM or YYYY-MM-DD, keeping exactly the precision given."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    if not isinstance(value, str):
+        return value  # let the str type report it
+    value = value.strip()
+    if m := _DMY.match(value):
+        day, month, year = m.groups()
+        raise content_error(
+            f"'{value}' is not an ISO date",
+            f"write day/month/year dates as YYYY-MM-DD: {year}-{int(month):02d}-{int(day):02d}",
+        )
+    if not re.fullmatch(PARTIAL_DATE_PATTERN, value):
+        raise content_error(
+            f"'{value}' is not a date",
+            "write YYYY, YYYY-MM or YYYY-MM-DD (only the parts the source gives), e.g. 2019-04-05",
+        )
+    parts = [int(p) for p in value.split("-")]
+    try:
+        dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        raise content_error(f"'{value}' is not a real calendar date", "check the month and day") from None
+    return value
+
+
+PartialDate = Annotated[
+    str,
+    BeforeValidator(_check_partial_date),
+    Field(
+        json_schema_extra={"pattern": PARTIAL_DATE_PATTERN},
+        description="YYYY, YYYY-MM or YYYY-MM-DD: only the precision the source gives.",
+    ),
+]
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or "." not in parts.netloc or any(c.isspace() for c in value):
+        hint = "write one full address starting with https:// or http://"
+        if not parts.scheme and "." in value.split("/")[0]:
+            hint = f"add the scheme: http://{value}"
+        elif any(c.isspace() for c in value.strip()):
+            hint = "put each address in its own list item, without spaces"
+        raise content_error(f"'{value}' is not a web address", hint)
+    return value
+
+
+Url = Annotated[str, AfterValidator(_check_url), Field(json_schema_extra={"format": "uri"})]
+
+
+def _check_email(value: str) -> str:
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise content_error(f"'{value}' is not an e-mail address ({exc})", "write it as name@example.org") from None
+    return value
+
+
+Email = Annotated[str, AfterValidator(_check_email), Field(json_schema_extra={"format": "email"})]
+
+Region = Literal["EU", "China"]
+
+
+# --- A case study, field by field as in the guide's template ------------------------
+
+class Author(Model):
+    """A case-study author as the source names them."""
+
+    name: str = Field(min_length=1, description="Personal name exactly as the source gives it.")
+    role: Text | None = Field(None, description="Position or affiliation, where the source gives one.")
+
+
+class Profile(Model):
+    """PROFILE block of the template."""
+
+    name: Text = Field(description="Case Study name.")
+    short_description: RichText = Field(description="SHORT DESCRIPTION.")
+    background: RichText | None = Field(None, description="BACKGROUND.")
+    keywords: list[Text] = Field(default_factory=list, description="KEY WORDS, one per list item.")
+
+
+class Impact(Model):
+    """IMPACT / RESULTS / OUTCOMES block of the template."""
+
+    achievements: RichText | None = Field(None, description="ACHIEVEMENTS.")
+    awards: RichText | None = Field(None, description="AWARDS.")
+    key_success_factors: RichText | None = Field(None, description="KEY SUCCESS FACTORS.")
+    impact: RichText | None = Field(None, description="IMPACT.")
+
+
+class Image(Model):
+    """PHOTOGRAPH / DIAGRAM of the template."""
+
+    file: str | None = Field(
+        None,
+        description="Path of the image relative to the project root, e.g. cases/images/x.png. "
+        "Leave it out when the source's image is not available: the description in `alt` is shown instead.",
+    )
+    alt: Text = Field(description="Text alternative: what the image shows, including any words in it.")
+    caption: Text | None = Field(None, description="Caption shown under the image.")
+
+
+class Sources(Model):
+    """INFORMATION SOURCES block of the template."""
+
+    websites: list[Url] = Field(default_factory=list, description="WEBSITE: full addresses, one per list item.")
+
+
+class Contact(Model):
+    """CONTACT DETAILS block; the source leaves many of these empty."""
+
+    name: str | None = Field(None, description="Surname, Name: exactly as the source gives it.")
+    role: Text | None = None
+    institution: Text | None = None
+    address: Text | None = None
+    telephone: str | None = None
+    email: Email | None = None
+
+
+class Case(Model):
+    """One case study of the guide."""
+
+    id: Slug = Field(description="Stable identifier; also the file name (cases/<id>.yaml) and the page URL.")
+    section: SectionNumber = Field(description="Section number in the guide, e.g. \"2.1.1\".")
+    region: Region = Field(description="EU or China.")
+    partner: Slug = Field(description="Id of the consortium partner that collected the case (see guide/guide.yaml).")
+    institution: Text = Field(description="HEI name: the institution the case is about.")
+    country: Text
+    authors: list[Author] = Field(default_factory=list, description="Case study author(s).")
+    target_groups: list[Text] = Field(default_factory=list, description="Target groups, one per list item.")
+    date: PartialDate | None = None
+    themes: list[Slug] = Field(default_factory=list, description="Ids of the guide's themes (guide/guide.yaml) the case belongs to.")
+    profile: Profile
+    impact: Impact = Field(default_factory=Impact, description="IMPACT / RESULTS / OUTCOMES.")
+    image: Image | None = None
+    information_sources: Sources = Field(default_factory=Sources)
+    contact: Contact | None = None
+    update_of: Slug | None = Field(None, description="Id of the case this one updates.")
+    editorial_notes: list[Text] = Field(
+        default_factory=list, description="Where this file corrects its source: what was corrected and why."
+    )
+
+    @property
+    def title(self) -> Text:
+        """Return the case's name."""
+        return self.profile.name
+
+    @property
+    def section_key(self) -> tuple[int, ...]:
+        """Return the section number as a sortable tuple."""
+        return tuple(int(p) for p in self.section.split("."))
+
+
+# --- The guide around the cases -----------------------------------------------------
+
+class Partner(Model):
+    """A consortium partner."""
+
+    id: Slug
+    name: Text
+    country: Text
+    region: Region
+    role: Text | None = Field(None, description="e.g. Project Coordinator.")
+    website: Url | None = None
+
+
+class Acronym(Model):
+    acronym: str = Field(min_length=1)
+    expansion: Text
+
+
+class Theme(Model):
+    """A theme that groups cases across partners."""
+
+    id: Slug
+    name: Text
+    description: Text | None = None
+
+
+class Chapter(Model):
+    """A numbered introduction chapter with Markdown body."""
+
+    number: SectionNumber
+    title: Text
+    body: RichText
+
+
+class PartnerSection(Model):
+    """A section of chapter 2 or 3: the cases one partner collected."""
+
+    number: SectionNumber
+    partner: Slug
+
+
+class CaseChapter(Model):
+    number: str = Field(pattern=r"^[1-9][0-9]*$")
+    title: Text
+    region: Region
+    sections: list[PartnerSection]
+
+
+class Project(Model):
+    name: Text
+    acronym: str
+    grant_number: str
+    website: Url
+    programme: Text
+    executive_agency: Text | None = None
+
+
+class Person(Model):
+    name: str
+    role: Text | None = None
+
+
+class Office(Model):
+    name: Text
+    website: Url
+
+
+class Guide(Model):
+    """Everything in the guide that is not a case study."""
+
+    title: Text
+    short_title: Text
+    deliverable: str
+    year: int
+    project: Project
+    editors: list[Person]
+    authoring_note: RichText = Field(description="Who wrote the document, as the source states it.")
+    edited_by: Text
+    contact: Office
+    partners: list[Partner]
+    acknowledgements: RichText
+    legal_notice: RichText
+    citation: Text
+    funding_statement: RichText
+    cofunding_line: Text = Field(description="Short Erasmus+ co-funding line for footers and the cover.")
+    disclaimer: Text = Field(description="The European Commission disclaimer.")
+    source_acknowledgement: RichText = Field(
+        description="The acknowledgement of the source that every page and PDF carries."
+    )
+    acronyms: list[Acronym]
+    introduction: Text = Field(description="Title of chapter 1.")
+    introduction_chapters: list[Chapter]
+    case_chapters: list[CaseChapter]
+    themes: list[Theme]
+
+    def partner(self, partner_id: str) -> Partner:
+        """Return the partner with this id."""
+        return next(p for p in self.partners if p.id == partner_id)

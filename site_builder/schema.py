@@ -1,0 +1,32 @@
+"""Generate the JSON Schema files in `schema/` from the content models."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .models import Case, Guide
+
+SCHEMA_DIR = Path("schema")
+SCHEMAS = {"case.schema.json": (Case, "A CIPnet case study"), "guide.schema.json": (Guide, "The CIPnet guide's front matter")}
+
+
+def render_schemas() -> dict[str, str]:
+    """Return the text of each schema file, keyed by file name."""
+    out = {}
+    for name, (model, title) in SCHEMAS.items():
+        schema = model.model_json_schema()
+        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **{k: v for k, v in schema.items() if k != "title"}}
+        out[name] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+    return out
+
+
+def write_schemas(root: Path) -> list[Path]:
+    """Write the schema files under `root`; return the paths that changed."""
+    changed = []
+    for name, text in render_schemas().items():
+        path = root / SCHEMA_DIR / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            changed.append(path)
+    return changed
