@@ -1,0 +1,53 @@
+"""The EN → ZH glossary in translations/glossary.yaml, and the check that the content follows it."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel
+
+from .content import iter_texts
+from .yamlsource import dotted
+
+GLOSSARY_FILE = Path("translations") / "glossary.yaml"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One term or name: its English forms and accepted Chinese renderings."""
+
+    en: tuple[str, ...]
+    zh: tuple[str, ...]
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        # Whole words, plural forms included; acronyms (all capitals) match case-sensitively.
+        alternatives = []
+        for form in sorted(self.en, key=len, reverse=True):
+            body = re.escape(form) + r"(?:s|es)?"
+            alternatives.append(body if form.isupper() else f"(?i:{body})")
+        return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])")
+
+
+def load_glossary(root: Path) -> list[Entry]:
+    """Return the glossary's terms and names."""
+    data = yaml.safe_load((root / GLOSSARY_FILE).read_text(encoding="utf-8"))
+    entries = [Entry(tuple(t["en"]), tuple(t["zh"])) for t in data["terms"]]
+    entries += [Entry((n["en"],), (n["zh"],)) for n in data["names"]]
+    return entries
+
+
+def glossary_misses(model: BaseModel, glossary: list[Entry]) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Return (field, English term, accepted renderings) wherever a translation ignores the glossary."""
+    misses = []
+    for path, text in iter_texts(model):
+        if not text.en or not text.zh:
+            continue
+        for entry in glossary:
+            found = entry.pattern.search(text.en)
+            if found and not any(zh in text.zh for zh in entry.zh):
+                misses.append((dotted(path), found.group(0), entry.zh))
+    return misses
