@@ -151,17 +151,17 @@ def _check_cases(root: Path, guide: Guide, loaded: list[tuple[YamlDocument, Case
     sections = {s.number: (s, ch) for ch in guide.case_chapters for s in ch.sections}
     partner_ids = {p.id for p in guide.partners}
     theme_ids = {t.id for t in guide.themes}
-    by_id: dict[str, YamlDocument] = {}
-    by_section: dict[str, YamlDocument] = {}
+    for key, what, hint in (("id", "id", "every case needs its own id"),
+                            ("section", "section", "run `python -m site_builder new` to get the next free number")):
+        users: dict[str, list[YamlDocument]] = {}
+        for doc, case in loaded:
+            users.setdefault(getattr(case, key), []).append(doc)
+        for value, docs in users.items():
+            for doc in docs if len(docs) > 1 else []:
+                others = ", ".join(d.file for d in docs if d is not doc)
+                problems.append(_at(doc, (key,), f"{what} {value} is also used by {others}", hint))
+    by_id = {case.id for _, case in loaded}
     for doc, case in loaded:
-        if case.id in by_id:
-            problems.append(_at(doc, ("id",), f"id '{case.id}' is also used by {by_id[case.id].file}",
-                                "every case needs its own id"))
-        by_id.setdefault(case.id, doc)
-        if case.section in by_section:
-            problems.append(_at(doc, ("section",), f"section {case.section} is also used by {by_section[case.section].file}",
-                                "run `python -m site_builder new` to get the next free number"))
-        by_section.setdefault(case.section, doc)
         if case.partner not in partner_ids:
             problems.append(_at(doc, ("partner",), f"unknown partner '{case.partner}'", _choices(case.partner, partner_ids)))
         parent = case.section.rsplit(".", 1)[0]
@@ -183,7 +183,7 @@ def _check_cases(root: Path, guide: Guide, loaded: list[tuple[YamlDocument, Case
             problems += _check_image(root, doc, case.image.file)
     for doc, case in loaded:
         if case.update_of is not None and (case.update_of not in by_id or case.update_of == case.id):
-            hint = "name the id of another case" if case.update_of == case.id else _choices(case.update_of, set(by_id))
+            hint = "name the id of another case" if case.update_of == case.id else _choices(case.update_of, by_id)
             problems.append(_at(doc, ("update_of",), f"'{case.update_of}' is not another case's id", hint))
     return problems
 

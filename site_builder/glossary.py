@@ -21,6 +21,7 @@ class Entry:
 
     en: tuple[str, ...]
     zh: tuple[str, ...]
+    exceptions: tuple[str, ...] = ()  # English phrases where the word has another sense
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -35,19 +36,29 @@ class Entry:
 def load_glossary(root: Path) -> list[Entry]:
     """Return the glossary's terms and names."""
     data = yaml.safe_load((root / GLOSSARY_FILE).read_text(encoding="utf-8"))
-    entries = [Entry(tuple(t["en"]), tuple(t["zh"])) for t in data["terms"]]
+    entries = [Entry(tuple(t["en"]), tuple(t["zh"]), tuple(t.get("except", ()))) for t in data["terms"]]
     entries += [Entry((n["en"],), (n["zh"],)) for n in data["names"]]
     return entries
 
 
 def glossary_misses(model: BaseModel, glossary: list[Entry]) -> list[tuple[str, str, tuple[str, ...]]]:
-    """Return (field, English term, accepted renderings) wherever a translation ignores the glossary."""
+    """Return (field, English term, accepted renderings) wherever a translation ignores the glossary.
+
+    A term inside a longer glossary match ("Hebei University" inside "Hebei
+    University of Technology") is not counted on its own.
+    """
     misses = []
     for path, text in iter_texts(model):
         if not text.en or not text.zh:
             continue
+        found = []
         for entry in glossary:
-            found = entry.pattern.search(text.en)
-            if found and not any(zh in text.zh for zh in entry.zh):
-                misses.append((dotted(path), found.group(0), entry.zh))
-    return misses
+            english = text.en
+            for phrase in entry.exceptions:
+                english = re.sub(re.escape(phrase), lambda m: " " * len(m.group(0)), english, flags=re.I)
+            found += [(m.start(), m.end(), m.group(0), entry) for m in entry.pattern.finditer(english)]
+        for start, end, term, entry in found:
+            inside_longer = any(s <= start and end <= e and (e - s) > (end - start) for s, e, _, _ in found)
+            if not inside_longer and not any(zh in text.zh for zh in entry.zh):
+                misses.append((dotted(path), term, entry.zh))
+    return sorted(set(misses), key=misses.index)

@@ -218,7 +218,10 @@ class Case(Model):
     institution: Text = Field(description="HEI name: the institution the case is about.")
     country: Text
     authors: list[Author] = Field(default_factory=list, description="Case study author(s).")
-    target_groups: list[Text] = Field(default_factory=list, description="Target groups, one per list item.")
+    target_groups: list[Text] = Field(default_factory=list, description="Target groups, one short label per list item.")
+    target_groups_detail: RichText | None = Field(
+        None, description="Where the source describes the target groups at length: that description, in Markdown."
+    )
     date: PartialDate | None = None
     themes: list[Slug] = Field(default_factory=list, description="Ids of the guide's themes (guide/guide.yaml) the case belongs to.")
     profile: Profile

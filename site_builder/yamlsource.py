@@ -184,7 +184,11 @@ def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> ContentError:
     problem = exc.problem or "syntax error"
     if exc.context:
         problem = f"{problem} ({exc.context})"
-    return _error(file, line, column, f"YAML syntax error: {problem}", _syntax_hint(problem))
+    hint = _syntax_hint(problem)
+    # The parser often notices a mistake (an unclosed quote, a bad indent) lines after it was made.
+    if exc.context_mark and exc.context_mark.line + 1 < line:
+        hint += f"; the mistake may be anywhere from line {exc.context_mark.line + 1} to here"
+    return _error(file, line, column, f"YAML syntax error: {problem}", hint)
 
 
 def _syntax_hint(problem: str) -> str:

@@ -1,0 +1,282 @@
+"""Render the website: Site → output files, in each language. Pure: nothing here writes to disk."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from markupsafe import Markup
+
+from . import citation
+from .content import Site
+from .facets import build_facets, case_facet_keys, related_cases, slugify
+from .i18n import LANGUAGE, LANGUAGES, format_number, format_partial_date, load_translations
+from .markup import plain_text, render_markdown
+from .models import Case, Text
+
+THEME_DIR = Path("themes") / "default"
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the built site: its path under the output folder and its bytes."""
+
+    path: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class PdfInfo:
+    """What the website says about one PDF edition."""
+
+    file: str  # path under the output folder
+    size: int
+    pages: int
+    case_pages: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page to render: its path inside a language ("" is the home page) and its template."""
+
+    path: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    search: bool = False  # whether the search index takes this page
+
+
+class Renderer:
+    """Render pages for one site; holds the Jinja environments and shared data."""
+
+    def __init__(self, site: Site, base_url: str = "/", pdfs: dict[str, PdfInfo] | None = None):
+        self.site = site
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.base_path = urlsplit(self.base_url).path or "/"
+        self.pdfs = pdfs or {}
+        self.facets = build_facets(site)
+        self.facet_keys = {c.id: case_facet_keys(c, self.facets) for c in site.cases}
+        self.envs = {lang.code: self._environment(lang.code) for lang in LANGUAGES}
+
+    # --- environment -------------------------------------------------------------
+    def _environment(self, code: str) -> jinja2.Environment:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.site.root / THEME_DIR / "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.install_gettext_translations(load_translations(self.site.root, code), newstyle=True)
+        env.globals.update(
+            lang=LANGUAGE[code],
+            languages=LANGUAGES,
+            site=self.site,
+            guide=self.site.guide,
+            facets=self.facets,
+            facet_keys=self.facet_keys,
+            pdfs=self.pdfs,
+            url=self.url,
+            asset=self.asset,
+            abs_url=self.abs_url,
+            slugify=slugify,
+            cite=lambda case, c: citation.formatted(self.reference(case, c)),
+            jsonld=self.jsonld,
+            render_in=lambda text, lang_code: render_markdown(text.get(lang_code)) if text else Markup(""),
+        )
+        env.filters.update(
+            t=lambda text: self.text(text, code),
+            md=lambda text: self.rich(text, code),
+            plain=lambda text: plain_text(self.text(text, code)),
+            date=lambda value: format_partial_date(value, code),
+            number=lambda value: format_number(value, code),
+            missing=lambda text: text is not None and not text.get(code),
+            size=lambda n: f"{n / 1_048_576:.1f} MB".replace(".", "." if code == "en" else "."),
+        )
+        return env
+
+    # --- helpers for templates ---------------------------------------------------
+    def url(self, code: str, path: str = "") -> str:
+        """Return the site-absolute URL of a page in a language."""
+        return f"{self.base_path}{code}/{path}"
+
+    def asset(self, path: str) -> str:
+        """Return the URL of a file at the site's root (static files, downloads)."""
+        return f"{self.base_path}{path}"
+
+    def abs_url(self, path: str) -> str:
+        """Return a full URL when the base URL has a host, else the site-absolute path."""
+        if urlsplit(self.base_url).netloc:
+            return self.base_url + path.removeprefix(self.base_path)
+        return path
+
+    def text(self, text: Text | None, code: str) -> str:
+        if text is None:
+            return ""
+        # A draft build may lack a translation; the page flags it (see `missing`) and shows the other language.
+        return text.get(code) or text.get("en" if code == "zh" else "zh")
+
+    def rich(self, text: Text | None, code: str) -> Markup:
+        return render_markdown(self.text(text, code)) if text else Markup("")
+
+    def reference(self, case: Case, code: str) -> citation.CaseReference:
+        """Return the citation data of a case in one language, with its PDF page when known."""
+        pdf = self.pdfs.get(code)
+        return citation.CaseReference(case, self.site.guide, code,
+                                      self.abs_url(self.url(code, f"cases/{case.id}/")),
+                                      pdf.case_pages.get(case.id) if pdf else None)
+
+    def jsonld(self, case: Case, code: str) -> Markup:
+        """Return schema.org JSON-LD for a case page (escaped for a <script> element)."""
+        data = {
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": self.text(case.profile.name, code),
+            "inLanguage": LANGUAGE[code].html,
+            "author": [{"@type": "Person", "name": a.name} for a in case.authors],
+            "about": {"@type": "CollegeOrUniversity", "name": self.text(case.institution, code)},
+            "keywords": [self.text(k, code) for k in case.profile.keywords],
+            "isPartOf": {"@type": "Book", "name": self.text(self.site.guide.title, code),
+                         "editor": [{"@type": "Person", "name": e.name} for e in self.site.guide.editors]},
+            "url": self.abs_url(self.url(code, f"cases/{case.id}/")),
+        }
+        if case.date:
+            data["dateCreated"] = case.date
+        text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return Markup(text)
+
+    # --- pages -------------------------------------------------------------------
+    def pages(self) -> list[Page]:
+        """Return every page of one language's site (the same list for every language)."""
+        site = self.site
+        pages = [
+            Page("", "home.html"),
+            Page("cases/", "case_index.html", {"cases": site.cases, "facet": None, "value": None}),
+            Page("about/", "about.html"),
+            Page("acronyms/", "acronyms.html"),
+            Page("downloads/", "downloads.html"),
+            Page("search/", "search.html"),
+        ]
+        for i, case in enumerate(site.cases):
+            context = {
+                "case": case,
+                "previous": site.cases[i - 1] if i > 0 else None,
+                "next": site.cases[i + 1] if i + 1 < len(site.cases) else None,
+                "updates": site.updates_of(case),
+                "updated": site.case(case.update_of) if case.update_of else None,
+                "related": related_cases(case, site),
+                "partner": site.guide.partner(case.partner),
+                "themes": [t for t in site.guide.themes if t.id in case.themes],
+            }
+            pages.append(Page(f"cases/{case.id}/", "case.html", context, search=True))
+            pages.append(Page(f"cases/{case.id}/parallel/", "parallel.html", context))
+        for facet in self.facets:
+            pages.append(Page(f"{facet.id}/", "facet.html", {"facet": facet}))
+            for value in facet.values:
+                pages.append(Page(f"{facet.id}/{value.key}/", "case_index.html",
+                                  {"cases": value.cases, "facet": facet, "value": value}))
+        return pages
+
+    def render_page(self, page: Page, code: str) -> Output:
+        env = self.envs[code]
+        template = env.get_template(page.template)
+        html = template.render(page=page, path=page.path, **page.context)
+        return Output(f"{code}/{page.path}index.html", html.encode("utf-8"))
+
+
+def render_site(site: Site, *, base_url: str = "/", pdfs: dict[str, PdfInfo] | None = None) -> list[Output]:
+    """Return every file of the website: pages in each language, data files, feeds, static assets."""
+    renderer = Renderer(site, base_url, pdfs)
+    outputs = [renderer.render_page(page, lang.code) for lang in LANGUAGES for page in renderer.pages()]
+    outputs += _language_root(renderer)
+    outputs += _citations(renderer)
+    outputs += _data_files(site)
+    outputs += _feeds_and_sitemap(renderer)
+    outputs += static_files(site.root)
+    return outputs
+
+
+def _language_root(renderer: Renderer) -> list[Output]:
+    """The site root (a bilingual landing page) and the 404 page."""
+    env = renderer.envs["en"]
+    return [
+        Output("index.html", env.get_template("root.html").render(path="").encode("utf-8")),
+        Output("404.html", env.get_template("404.html").render(path="").encode("utf-8")),
+    ]
+
+
+def _citations(renderer: Renderer) -> list[Output]:
+    outputs = []
+    for lang in LANGUAGES:
+        for case in renderer.site.cases:
+            ref = renderer.reference(case, lang.code)
+            outputs.append(Output(f"{lang.code}/cases/{case.id}/{case.id}.bib", citation.bibtex(ref).encode("utf-8")))
+            outputs.append(Output(f"{lang.code}/cases/{case.id}/{case.id}.ris", citation.ris(ref).encode("utf-8")))
+    return outputs
+
+
+def _data_files(site: Site) -> list[Output]:
+    """The whole data set as JSON and CSV."""
+    cases = [case.model_dump(mode="json", exclude_none=True) for case in site.cases]
+    data = json.dumps({"guide": site.guide.model_dump(mode="json", exclude_none=True), "cases": cases},
+                      ensure_ascii=False, indent=1)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    columns = ["id", "section", "region", "partner", "institution_en", "institution_zh", "country_en", "country_zh",
+               "name_en", "name_zh", "date", "themes", "keywords_en", "keywords_zh", "target_groups_en",
+               "target_groups_zh", "websites", "short_description_en", "short_description_zh"]
+    writer.writerow(columns)
+    for c in site.cases:
+        writer.writerow([
+            c.id, c.section, c.region, c.partner, c.institution.en, c.institution.zh, c.country.en, c.country.zh,
+            c.profile.name.en, c.profile.name.zh, c.date or "", " ".join(c.themes),
+            "; ".join(k.en for k in c.profile.keywords), "；".join(k.zh for k in c.profile.keywords),
+            "; ".join(g.en for g in c.target_groups), "；".join(g.zh for g in c.target_groups),
+            " ".join(c.information_sources.websites),
+            c.profile.short_description.en, c.profile.short_description.zh,
+        ])
+    # A byte-order mark lets spreadsheet programs read the Chinese text as UTF-8.
+    return [Output("data/cases.json", data.encode("utf-8") + b"\n"),
+            Output("data/cases.csv", b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))]
+
+
+def _feeds_and_sitemap(renderer: Renderer) -> list[Output]:
+    outputs = []
+    updated = build_timestamp(renderer.site)
+    for lang in LANGUAGES:
+        env = renderer.envs[lang.code]
+        body = env.get_template("feed.xml").render(path="feed.xml", feed_updated=updated)
+        outputs.append(Output(f"{lang.code}/feed.xml", body.encode("utf-8")))
+    paths = [page.path for page in renderer.pages()]
+    sitemap = renderer.envs["en"].get_template("sitemap.xml").render(paths=paths, path="")
+    outputs.append(Output("sitemap.xml", sitemap.encode("utf-8")))
+    outputs.append(Output("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {renderer.abs_url(renderer.asset('sitemap.xml'))}\n".encode()))
+    return outputs
+
+
+def build_timestamp(site: Site) -> str:
+    """Return the build's date as RFC 3339: SOURCE_DATE_EPOCH when set, else the newest case date.
+
+    Taken from the content, never from the clock, so that two builds of the same input are identical.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    newest = max((c.date for c in site.cases if c.date), default=str(site.guide.year))
+    parts = [int(p) for p in newest.split("-")] + [1, 1]
+    return dt.date(parts[0], parts[1], parts[2]).strftime("%Y-%m-%dT00:00:00Z")
+
+
+def static_files(root: Path) -> list[Output]:
+    """Return the theme's static files, under static/."""
+    static = root / THEME_DIR / "static"
+    return [Output(posixpath.join("static", p.relative_to(static).as_posix()), p.read_bytes())
+            for p in sorted(static.rglob("*")) if p.is_file()]

@@ -1,0 +1,23 @@
+"""Shared fixtures: the real project, and small throw-away projects built from it."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """Return a small project: the real guide data, two real cases and the small test case."""
+    root = tmp_path / "project"
+    (root / "cases").mkdir(parents=True)
+    for folder in ("guide", "themes", "translations", "schema"):
+        shutil.copytree(ROOT / folder, root / folder)
+    for case in ("ju-proof-of-concept-grants", "um-chemelot-inscite"):
+        shutil.copy(ROOT / "cases" / f"{case}.yaml", root / "cases")
+    shutil.copy(FIXTURES / "small-case.yaml", root / "cases")
+    return root

@@ -1,0 +1,73 @@
+"""`new` writes a case that validates once filled; the committed JSON Schema is fresh."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+from site_builder.cli import main
+from site_builder.schema import render_schemas
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_committed_schema_is_fresh():
+    for name, text in render_schemas().items():
+        committed = (ROOT / "schema" / name).read_text(encoding="utf-8")
+        assert committed == text, f"schema/{name} is stale: run `python -m site_builder schema`"
+
+
+def test_schema_lists_the_template_fields():
+    schema = json.loads((ROOT / "schema" / "case.schema.json").read_text(encoding="utf-8"))
+    assert {"id", "section", "profile", "impact", "contact", "update_of"} <= set(schema["properties"])
+    assert schema["additionalProperties"] is False
+
+
+def test_new_writes_the_next_free_section_with_the_modeline(project: Path, monkeypatch, capsys):
+    monkeypatch.chdir(project)
+    assert main(["new", "--partner", "jagiellonian-university", "--id", "my-new-case"]) == 0
+    text = (project / "cases" / "my-new-case.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=../schema/case.schema.json")
+    assert 'section: "2.1.2"' in text  # 2.1.1 is taken in the small project
+    # Unfilled, it does not validate, and says where to fill in.
+    assert main(["validate"]) == 1
+    assert "cases/my-new-case.yaml:" in capsys.readouterr().err
+
+
+def test_new_case_validates_once_filled(project: Path, monkeypatch, capsys):
+    monkeypatch.chdir(project)
+    assert main(["new", "--partner", "nankai-university", "--id", "filled-case"]) == 0
+    path = project / "cases" / "filled-case.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def fill(value):
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        return "Filled text" if value in ("", None) else value
+
+    data = fill(data)
+    data["contact"]["email"] = "someone@example.org"
+    data["themes"] = ["tto-organisation"]
+    data["information_sources"]["websites"] = ["https://example.org/"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert main(["validate"]) == 0, capsys.readouterr().err
+
+
+def test_new_refuses_an_unknown_partner(project: Path, monkeypatch):
+    monkeypatch.chdir(project)
+    try:
+        main(["new", "--partner", "nowhere"])
+    except SystemExit as exc:
+        assert exc.code == 2
+    else:
+        raise AssertionError("expected a usage error")
+
+
+def test_every_case_file_carries_the_schema_modeline():
+    for path in sorted((ROOT / "cases").glob("*.yaml")):
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert re.fullmatch(r"# yaml-language-server: \$schema=\.\./schema/case\.schema\.json", first), path.name
