@@ -1,0 +1,175 @@
+"""The content: faithful to its source, clean of extraction debris, fully and consistently translated."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from site_builder.content import load_site
+from site_builder.glossary import glossary_misses, load_glossary
+from site_builder.i18n import translation_status
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = Path(__file__).parent / "sources" / "d1.2.3-guide-extracted.txt"  # the guide as extracted from its PDF
+
+# Template labels in the source and the field each one fills.
+LABELS = {
+    "SHORT DESCRIPTION": "profile.short_description",
+    "BACKGROUND": "profile.background",
+    "KEY WORDS": "profile.keywords",
+    "ACHIEVEMENTS": "impact.achievements",
+    "AWARDS": "impact.awards",
+    "KEY SUCCESS FACTORS": "impact.key_success_factors",
+    "IMPACT": "impact.impact",
+}
+STOP_LABELS = ("PHOTOGRAPH", "INFORMATION SOURCES", "WEBSITE", "CONTACT DETAILS", "IMPACT RESULTS", "IMPACT|RESULTS")
+DEBRIS = re.compile(r"<[a-z/][^>]*>|Co-funded by the\s*\n|Erasmus\+ Programme\s*\nof the|\t|-{5,}|•|Case name\s+Study|"
+                    r"Case author\s+study|\(max\. [\d.]+ characters\)|&nbsp;|&lt;|&gt;")
+
+
+@pytest.fixture(scope="module")
+def site():
+    loaded, _ = load_site(ROOT)
+    return loaded
+
+
+def source_sections() -> dict[str, list[str]]:
+    """Return the source lines of each case, by section number (the body, not the contents list)."""
+    lines = SOURCE.read_text(encoding="utf-8").splitlines()
+    heading = re.compile(r"^(\d\.\d\.\d)\.? \S")
+    starts = [(i, heading.match(l).group(1)) for i, l in enumerate(lines)
+              if heading.match(l) and not re.search(r"\t\d+$|\.{3,}\s*\d*$", l) and i > 150]
+    sections = {}
+    for n, (start, number) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
+        part = lines[start:end]
+        cut = next((i for i, l in enumerate(part[1:], 1) if re.match(r"^\d\.\d\.? [A-Z]", l)), len(part))
+        sections[number] = part[:cut]
+    return sections
+
+
+def source_fields(lines: list[str]) -> dict[str, str]:
+    """Split a case's source lines into the template's rich fields."""
+    fields: dict[str, list[str]] = {}
+    current = None
+    for line in lines:
+        label = line.split("\t", 1)[0].strip()
+        if label.startswith(STOP_LABELS):
+            current = None
+            continue
+        name = re.sub(r"\s*\(max\..*\)$", "", label)
+        if name in LABELS and "\t" in line:
+            current = LABELS[name]
+            fields.setdefault(current, []).append(line.split("\t", 1)[1])
+        elif current:
+            fields[current].append(line)
+    return {k: "\n".join(v) for k, v in fields.items()}
+
+
+def words(text: str) -> Counter:
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = re.sub(r"Co-funded by the|Erasmus\+ Programme|of the European Union\n", " ", text)
+    text = re.sub(r"\[citation needed\]|\bn/a\b", " ", text, flags=re.I)
+    return Counter(re.findall(r"[^\W_]+", text.lower()))
+
+
+def field_text(case, dotted: str) -> str:
+    value = case
+    for part in dotted.split("."):
+        value = getattr(value, part)
+    if isinstance(value, list):
+        return " ".join(item.en for item in value)
+    return value.en if value is not None else ""
+
+
+def test_every_case_of_the_guide_is_transcribed(site):
+    assert sorted(source_sections()) == sorted(c.section for c in site.cases)
+    assert len(site.cases) == 27
+    assert sum(c.region == "EU" for c in site.cases) == 6
+
+
+@pytest.mark.parametrize("number", sorted(source_sections()))
+def test_each_field_covers_its_source_text(site, number):
+    case = next(c for c in site.cases if c.section == number)
+    for field, text in source_fields(source_sections()[number]).items():
+        if text.strip() == "None":  # the source's way of leaving a field empty (3.5.1 awards)
+            continue
+        if field == "profile.keywords":  # "a, b, and c": the list's "and" is not a keyword
+            text = re.sub(r",\s*and\s+", ", ", text)
+        source, ours = words(text), words(field_text(case, field))
+        if not source:
+            continue
+        covered = sum(min(n, ours[w]) for w, n in source.items()) / sum(source.values())
+        missing = [w for w, n in source.items() if ours[w] < n]
+        assert covered >= 0.98, f"{number} {field}: {covered:.1%} of the source's words; missing: {missing[:20]}"
+
+
+def test_case_names_match_the_source(site):
+    text = SOURCE.read_text(encoding="utf-8")
+    for case in site.cases:
+        assert case.profile.name.en in text.replace("\t", " "), case.id
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "cases").glob("*.yaml")) + [ROOT / "guide" / "guide.yaml"],
+                         ids=lambda p: p.name)
+def test_no_extraction_debris(path):
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def strings(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                yield from strings(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from strings(v)
+        elif isinstance(value, str):
+            yield value
+
+    for text in strings(data):
+        found = DEBRIS.search(text)
+        assert not found, f"debris {found.group(0)!r} in: {text[:120]!r}"
+
+
+def test_debris_pattern_catches_debris():
+    for sample in ("<p>text</p>", "Co-funded by the\nErasmus+", "a\tb", "Case name Study", "• item", "---------"):
+        assert DEBRIS.search(sample), sample
+
+
+def test_source_slips_are_corrected_with_notes(site):
+    suep = site.case("suep-research-innovation-tt")
+    assert suep.institution.en == "Shanghai University of Electric Power" and suep.editorial_notes
+    cqmu = site.case("cqmu-research-innovation-tt")
+    assert cqmu.institution.en == "Chongqing Medical University" and cqmu.editorial_notes
+
+
+def test_chinese_follows_the_glossary(site):
+    glossary = load_glossary(ROOT)
+    misses = [(model_id, *m) for model_id, model in [("guide", site.guide)] + [(c.id, c) for c in site.cases]
+              for m in glossary_misses(model, glossary)]
+    assert not misses, "\n".join(f"{i}: {f}: '{t}' needs one of {zh}" for i, f, t, zh in misses)
+
+
+def test_glossary_check_finds_a_wrong_rendering(site):
+    case = site.case("ju-proof-of-concept-grants")
+    wrong = case.model_copy(update={"institution": case.institution.model_copy(update={"zh": "雅盖隆"})})
+    fields = [m[0] for m in glossary_misses(wrong, load_glossary(ROOT))]
+    assert "institution" in fields
+
+
+def test_chinese_edition_is_complete_and_fresh():
+    assert translation_status(ROOT) == {}
+
+
+def test_chinese_text_has_no_stray_spaces_or_ascii_punctuation(site):
+    from site_builder.content import iter_texts
+
+    bad = []
+    for model in [site.guide, *site.cases]:
+        for path, text in iter_texts(model):
+            for line in text.zh.splitlines():
+                if re.search(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]", line) or re.search(r"[\u4e00-\u9fff][,;:?!]", line):
+                    bad.append(line[:80])
+    assert not bad, bad[:10]

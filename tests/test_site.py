@@ -1,0 +1,145 @@
+"""The built website: every page in both languages, links that resolve, content escaped."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from site_builder.build import build
+from site_builder.content import load_site
+from site_builder.render import render_site
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    output = tmp_path_factory.mktemp("site") / "output"
+    build(ROOT, output, pdf=False, search=True)
+    return output
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.lang = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "html":
+            self.lang = attrs.get("lang")
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        for key in ("href", "src"):
+            if attrs.get(key):
+                self.links.append(attrs[key])
+
+
+def parse(path: Path) -> Links:
+    parser = Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_every_page_exists_in_both_languages(built):
+    en = {p.relative_to(built / "en") for p in (built / "en").rglob("index.html")}
+    zh = {p.relative_to(built / "zh") for p in (built / "zh").rglob("index.html")}
+    assert en == zh
+    assert len(en) > 27 * 2
+    for case in load_site(ROOT)[0].cases:
+        assert Path("cases", case.id, "index.html") in en
+
+
+def test_pages_declare_their_language(built):
+    assert parse(built / "en" / "index.html").lang == "en"
+    assert parse(built / "zh" / "cases" / "ju-proof-of-concept-grants" / "index.html").lang == "zh-CN"
+
+
+def test_no_broken_internal_links_or_anchors(built):
+    pages = {p: parse(p) for p in built.rglob("*.html")}
+    broken = []
+    for page, parser in pages.items():
+        for link in parser.links:
+            parts = urlsplit(link)
+            if parts.scheme or link.startswith(("mailto:", "tel:", "//")):
+                continue
+            target = (built / unquote(parts.path).lstrip("/")) if parts.path.startswith("/") else (page.parent / unquote(parts.path))
+            if parts.path == "":
+                target = page
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{page.relative_to(built)} → {link}")
+            elif parts.fragment and target.suffix == ".html" and parts.fragment not in pages[target].ids \
+                    and not parts.fragment.startswith("page="):
+                broken.append(f"{page.relative_to(built)} → {link} (no #{parts.fragment})")
+    assert not broken, broken[:20]
+
+
+def test_language_switch_keeps_the_page(built):
+    page = built / "en" / "cases" / "thu-five-one-working-system" / "index.html"
+    html = page.read_text(encoding="utf-8")
+    assert 'href="/zh/cases/thu-five-one-working-system/" hreflang="zh-CN"' in html
+
+
+def test_chinese_pages_show_chinese_interface_and_content(built):
+    html = (built / "zh" / "cases" / "thu-five-one-working-system" / "index.html").read_text(encoding="utf-8")
+    assert "清华大学" in html and "关键成功因素" in html
+    assert "Key success factors" not in html
+
+
+def test_search_index_is_built_for_both_languages(built):
+    index = built / "pagefind"
+    assert (index / "pagefind-ui.js").exists()
+    languages = {p.name.split("_")[0] for p in index.glob("pagefind.*.pf_meta")} | \
+                {p.stem.split("_")[0] for p in index.glob("wasm.*.pagefind")}
+    assert any(name.startswith("zh") for name in languages) or list(index.glob("*zh*")), sorted(p.name for p in index.iterdir())
+
+
+def test_case_text_cannot_inject_script(tmp_path):
+    site, _ = load_site(ROOT)
+    case = site.cases[0]
+    evil = case.profile.short_description.model_copy(
+        update={"en": 'Hi <script>alert(1)</script> <img src=x onerror="alert(2)"> [x](javascript:alert(3))'})
+    profile = case.profile.model_copy(update={"short_description": evil})
+    hacked = case.model_copy(update={"profile": profile, "institution": case.institution.model_copy(update={"en": "<b>X</b>"})})
+    site = site.__class__(root=site.root, guide=site.guide, cases=(hacked, *site.cases[1:]))
+    page = next(o for o in render_site(site) if o.path == f"en/cases/{case.id}/index.html").body.decode()
+    assert "<script>alert" not in page and "onerror" not in page and "javascript:" not in page
+    assert "&lt;b&gt;X&lt;/b&gt;" in page
+
+
+def test_base_url_prefixes_every_link():
+    site, _ = load_site(ROOT)
+    page = next(o for o in render_site(site, base_url="/guide/") if o.path == "en/cases/index.html").body.decode()
+    hrefs = re.findall(r'(?:href|src)="(/[^"]*)"', page)
+    assert hrefs and all(h.startswith("/guide/") for h in hrefs), [h for h in hrefs if not h.startswith("/guide/")]
+
+
+def test_a_content_error_leaves_the_previous_output_untouched(tmp_path):
+    import shutil
+
+    project = tmp_path / "p"
+    for folder in ("guide", "themes", "translations", "cases"):
+        shutil.copytree(ROOT / folder, project / folder)
+    output = tmp_path / "out"
+    build(project, output, pdf=False, search=False)
+    before = sorted(p.relative_to(output) for p in output.rglob("*"))
+    (project / "cases" / "ua-emprende.yaml").write_text("id: [broken", encoding="utf-8")
+    from site_builder.problems import ContentError
+
+    with pytest.raises(ContentError):
+        build(project, output, pdf=False, search=False)
+    assert sorted(p.relative_to(output) for p in output.rglob("*")) == before
+
+
+def test_two_builds_are_identical(tmp_path):
+    site, _ = load_site(ROOT)
+    first = {o.path: o.body for o in render_site(site)}
+    second = {o.path: o.body for o in render_site(load_site(ROOT)[0])}
+    assert first == second
