@@ -113,8 +113,17 @@ def _texts(root: Path, path: Path):
     from .models import Case, Guide
     from .yamlsource import dotted, load_yaml
 
+    from pydantic import ValidationError
+
+    from .problems import ContentError, Problem
+
     model = Guide if path == root / GUIDE_FILE else Case
-    value = model.model_validate(load_yaml(path, path.name).data)
+    name = path.relative_to(root).as_posix()
+    try:
+        value = model.model_validate(load_yaml(path, name).data)
+    except ValidationError:
+        raise ContentError([Problem(name, 1, 1, "", "the file is not valid, so its translations cannot be checked",
+                                    f"run `python -m site_builder validate {name}` and fix what it reports")]) from None
     for field, text in iter_texts(value):
         yield dotted(field), text
 
