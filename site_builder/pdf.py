@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from .content import Site
-from .i18n import LANGUAGE, LANGUAGES
+from .i18n import LANGUAGES
 from .render import THEME_DIR, Output, PdfInfo, Renderer
 
 log = logging.getLogger(__name__)
@@ -77,5 +77,3 @@ def check_fonts() -> None:
         raise ContentError([Problem("fonts", 0, 0, "", f"the font '{CJK_FONT}' is not installed, so the Chinese PDF "
                                     "would show blank boxes", "install Debian's fonts-noto-cjk (./bootstrap.sh does)")])
 
-
-__all__ = ["render_editions", "pdf_name", "LANGUAGE"]

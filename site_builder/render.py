@@ -18,6 +18,8 @@ from markupsafe import Markup
 from . import citation
 from .content import Site
 from .facets import build_facets, case_facet_keys, related_cases, slugify
+from babel.numbers import format_decimal
+
 from .i18n import LANGUAGE, LANGUAGES, format_number, format_partial_date, load_translations
 from .markup import plain_text, render_markdown
 from .models import Case, Text
@@ -99,7 +101,7 @@ class Renderer:
             date=lambda value: format_partial_date(value, code),
             number=lambda value: format_number(value, code),
             missing=lambda text: text is not None and not text.get(code),
-            size=lambda n: f"{n / 1_048_576:.1f} MB".replace(".", "." if code == "en" else "."),
+            size=lambda n: format_decimal(round(n / 1_048_576, 1), locale=LANGUAGE[code].babel) + " MB",
         )
         return env
 
