@@ -6,6 +6,7 @@ rendered; the finished build is then swapped in whole (see write.py).
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from pathlib import Path
 
@@ -34,8 +35,6 @@ def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, ba
             index_site(staging)
         publish(staging, output)
     except BaseException:
-        import shutil
-
         shutil.rmtree(staging, ignore_errors=True)
         raise
     log.info("built %d files (%d cases, %s) into %s in %.1f s", count, len(site.cases),

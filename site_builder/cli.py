@@ -74,12 +74,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from .schema import render_schemas, write_schemas
+    from .schema import stale_schemas, write_schemas
 
     root = _project(args)
     if args.check:
-        stale = [n for n, text in render_schemas().items()
-                 if not (root / "schema" / n).exists() or (root / "schema" / n).read_text(encoding="utf-8") != text]
+        stale = list(stale_schemas(root))
         if stale:
             print("stale: " + ", ".join(stale) + " — run `python -m site_builder schema`", file=sys.stderr)
             return EXIT_CONTENT

@@ -6,14 +6,14 @@ character as a break point and is ten times slower.
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import os
+import subprocess
 from pathlib import Path
 
 from .content import Site
 from .i18n import LANGUAGES
-from .render import THEME_DIR, Output, PdfInfo, Renderer
+from .problems import ContentError, Problem
+from .render import THEME_DIR, Output, PdfInfo, Renderer, build_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def render_edition(site: Site, renderer: Renderer, code: str) -> tuple[bytes, in
     from weasyprint import CSS, HTML
 
     env = renderer.envs[code]
-    html = env.get_template("pdf/guide.html").render(path="", created=_created())
+    html = env.get_template("pdf/guide.html").render(path="", created=build_timestamp(site))
     stylesheet = CSS(filename=str(site.root / THEME_DIR / "static" / "pdf.css"))
     document = HTML(string=html, base_url=str(site.root)).render(stylesheets=[stylesheet])
     case_pages = {}
@@ -55,21 +55,9 @@ def render_edition(site: Site, renderer: Renderer, code: str) -> tuple[bytes, in
     return body, len(document.pages), case_pages
 
 
-def _created() -> str:
-    """Return the document date: SOURCE_DATE_EPOCH when set, else a fixed date, so builds are reproducible."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch and epoch.isdigit() \
-        else dt.datetime(2020, 12, 31, tzinfo=dt.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def check_fonts() -> None:
     """Fail loudly, before any layout, when the Chinese font is missing (never print blank boxes)."""
-    from .problems import ContentError, Problem
-
     try:
-        import subprocess
-
         found = subprocess.run(["fc-list", f":family={CJK_FONT}"], capture_output=True, text=True).stdout
     except OSError:
         found = ""

@@ -20,13 +20,22 @@ def render_schemas() -> dict[str, str]:
     return out
 
 
-def write_schemas(root: Path) -> list[Path]:
-    """Write the schema files under `root`; return the paths that changed."""
-    changed = []
+def stale_schemas(root: Path) -> dict[str, str]:
+    """Return {file name: fresh text} for each schema file under `root` that is missing or out of date."""
+    stale = {}
     for name, text in render_schemas().items():
         path = root / SCHEMA_DIR / name
         if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            changed.append(path)
+            stale[name] = text
+    return stale
+
+
+def write_schemas(root: Path) -> list[Path]:
+    """Write the stale schema files under `root`; return their paths."""
+    changed = []
+    for name, text in stale_schemas(root).items():
+        path = root / SCHEMA_DIR / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        changed.append(path)
     return changed
