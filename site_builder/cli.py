@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import logging
 import os
 import sys
@@ -69,7 +70,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             raise UsageError(f"no such file: {f}")
     site, warnings = content.load_site(root, draft=args.draft, files=files)
     report(warnings)
-    print(f"ok: {len(site.cases)} case(s) and the guide are valid" + (" (draft)" if args.draft else ""))
+    checked = [f"{len(site.cases)} case(s)", f"{len(site.policies)} polic{'y' if len(site.policies) == 1 else 'ies'}"]
+    checked += ["the needs analysis"] if site.needs else []
+    print(f"ok: {', '.join(checked)} and the guide are valid" + (" (draft)" if args.draft else ""))
     return EXIT_OK
 
 
@@ -139,7 +142,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     root = _project(args)
     if args.port < 0 or args.port > 65535:
         raise UsageError("--port must be between 0 and 65535")
-    serve(root, host=args.host, port=args.port, draft=args.draft)
+    try:
+        serve(root, host=args.host, port=args.port, draft=args.draft, pdf=args.pdf, search=not args.no_search)
+    except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES):
+            raise
+        raise UsageError(f"cannot listen on {args.host}:{args.port} ({exc.strerror}); try another --port or --host") from None
     return EXIT_OK
 
 
@@ -186,6 +194,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--draft", action="store_true", help="allow missing translations")
+    p.add_argument("--pdf", action="store_true", help="also render the PDF editions, in the background after each change")
+    p.add_argument("--no-search", action="store_true", help="skip the search index")
 
     p = command("new", cmd_new, "Start a new case file with every field and the next free section number.")
     p.add_argument("--partner", required=True, help="id of the consortium partner collecting the case (see guide/guide.yaml)")

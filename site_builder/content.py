@@ -6,14 +6,17 @@ file in one run; nothing downstream ever sees content that failed here.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from .models import LANGUAGES, Case, Guide, Text
+from .models import LANGUAGES, Case, Guide, NeedsAnalysis, Policy, Text
 from .problems import ContentError, Problem, display_path
 from .validate import validate_document
 from .yamlsource import YamlDocument, dotted, load_yaml
@@ -21,7 +24,9 @@ from .yamlsource import YamlDocument, dotted, load_yaml
 log = logging.getLogger(__name__)
 
 CASES_DIR = "cases"
+POLICIES_DIR = "policies"
 GUIDE_FILE = Path("guide") / "guide.yaml"
+NEEDS_FILE = Path("guide") / "needs-analysis.yaml"
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,8 @@ class Site:
     guide: Guide
     cases: tuple[Case, ...]
     draft: bool = False
+    policies: tuple[Policy, ...] = ()
+    needs: NeedsAnalysis | None = None
 
     def case(self, case_id: str) -> Case:
         """Return the case with this id."""
@@ -45,6 +52,14 @@ class Site:
         """Return the cases that update `case`."""
         return [c for c in self.cases if c.update_of == case.id]
 
+    def policies_for(self, case: Case) -> list[Policy]:
+        """Return the policies that share a theme with `case`."""
+        return [p for p in self.policies if set(p.themes) & set(case.themes)]
+
+    def cases_for(self, policy: Policy) -> list[Case]:
+        """Return the cases that share a theme with `policy`, in guide order."""
+        return [c for c in self.cases if set(c.themes) & set(policy.themes)]
+
 
 def is_project(root: Path) -> bool:
     """Return whether `root` looks like a guide project."""
@@ -54,6 +69,11 @@ def is_project(root: Path) -> bool:
 def case_files(root: Path) -> list[Path]:
     """Return the project's case files, sorted."""
     return sorted((root / CASES_DIR).glob("*.yaml"))
+
+
+def policy_files(root: Path) -> list[Path]:
+    """Return the project's policy files, sorted."""
+    return sorted((root / POLICIES_DIR).glob("*.yaml"))
 
 
 def load_guide(root: Path) -> Guide:
@@ -86,28 +106,85 @@ def load_site(root: Path, *, draft: bool = False, files: list[Path] | None = Non
     """
     problems: list[Problem] = []
     guide_doc, guide = _load(root, root / GUIDE_FILE, Guide, problems)
+    needs_path = root / NEEDS_FILE
+    if files is None:
+        chosen_cases, chosen_policies = case_files(root), policy_files(root)
+        chosen_needs = needs_path if needs_path.exists() else None
+    else:  # files named on the command line: each is checked as what its folder holds
+        chosen_policies = [f for f in files if f.resolve().parent.name == POLICIES_DIR]
+        chosen_needs = next((f for f in files if f.resolve() == needs_path.resolve()), None)
+        chosen_cases = [f for f in files if f not in chosen_policies and f != chosen_needs]
     loaded: list[tuple[YamlDocument, Case]] = []
-    for path in files if files is not None else case_files(root):
+    for path in chosen_cases:
         doc, case = _load(root, path, Case, problems)
         if doc and case:
             loaded.append((doc, case))
             if files is None and case.id != path.stem:
                 problems.append(_at(doc, ("id",), f"id '{case.id}' differs from the file name '{path.name}'",
                                     f"rename the file to {case.id}.yaml, or set id: {path.stem}"))
+    policies: list[tuple[YamlDocument, Policy]] = []
+    for path in chosen_policies:
+        doc, policy = _load(root, path, Policy, problems)
+        if doc and policy:
+            policies.append((doc, policy))
+            if policy.id != path.stem:
+                problems.append(_at(doc, ("id",), f"id '{policy.id}' differs from the file name '{path.name}'",
+                                    f"rename the file to {policy.id}.yaml, or set id: {path.stem}"))
+    needs_doc, needs = _load(root, chosen_needs, NeedsAnalysis, problems) if chosen_needs else (None, None)
     if guide_doc and guide:
         problems += _check_guide(guide_doc, guide)
         problems += _check_cases(root, guide, loaded)
-    for doc, model in ([(guide_doc, guide)] if guide else []) + loaded:
+        problems += _check_policies(guide, policies)
+    if needs_doc and needs:
+        problems += _check_charts(needs_doc, needs)
+    documents = ([(guide_doc, guide)] if guide else []) + loaded + policies + ([(needs_doc, needs)] if needs else [])
+    for doc, model in documents:
         problems += _check_languages(doc, model, draft)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise ContentError(problems)
     cases = tuple(sorted((case for _, case in loaded), key=lambda c: c.section_key))
+    ordered_policies = tuple(sorted((p for _, p in policies), key=lambda p: (p.jurisdiction != "national", p.date, p.id)))
     assert guide is not None
-    return Site(root=root, guide=guide, cases=cases, draft=draft), sorted(problems)
+    return Site(root=root, guide=guide, cases=cases, draft=draft, policies=ordered_policies, needs=needs), sorted(problems)
+
+
+_file_cache: ContextVar[dict | None] = ContextVar("_file_cache", default=None)
+
+
+@contextmanager
+def reusing_files(cache: dict):
+    """Within this block, load_site reuses the checked form of every file whose bytes it saw before.
+
+    For callers that load the same project again and again (the live preview); the
+    cache maps a file's path and bytes to what reading and validating it gave.
+    """
+    token = _file_cache.set(cache)
+    try:
+        yield
+    finally:
+        _file_cache.reset(token)
 
 
 def _load(root: Path, path: Path, model: type[BaseModel], problems: list[Problem]):
+    cache = _file_cache.get()
+    try:
+        key = (root, path, model, hashlib.blake2b(path.read_bytes()).digest()) if cache is not None else None
+    except OSError:
+        key = None
+    if key is None or key not in cache:  # type: ignore[operator]
+        found: list[Problem] = []
+        loaded = _read(root, path, model, found)
+        if key is None:
+            problems += found
+            return loaded
+        cache[key] = (loaded, found)  # type: ignore[index]
+    loaded, found = cache[key]  # type: ignore[index]
+    problems += found
+    return loaded
+
+
+def _read(root: Path, path: Path, model: type[BaseModel], problems: list[Problem]):
     file = display_path(path, root)
     try:
         doc = load_yaml(path, file)
@@ -185,6 +262,35 @@ def _check_cases(root: Path, guide: Guide, loaded: list[tuple[YamlDocument, Case
         if case.update_of is not None and (case.update_of not in by_id or case.update_of == case.id):
             hint = "name the id of another case" if case.update_of == case.id else _choices(case.update_of, by_id)
             problems.append(_at(doc, ("update_of",), f"'{case.update_of}' is not another case's id", hint))
+    return problems
+
+
+def _check_policies(guide: Guide, loaded: list[tuple[YamlDocument, Policy]]) -> list[Problem]:
+    problems = []
+    theme_ids = {t.id for t in guide.themes}
+    seen: dict[str, str] = {}
+    for doc, policy in loaded:
+        if policy.id in seen:
+            problems.append(_at(doc, ("id",), f"id {policy.id} is also used by {seen[policy.id]}",
+                                "every policy needs its own id"))
+        seen.setdefault(policy.id, doc.file)
+        for i, theme in enumerate(policy.themes):
+            if theme not in theme_ids:
+                problems.append(_at(doc, ("themes", i), f"unknown theme '{theme}'", _choices(theme, theme_ids)))
+    return problems
+
+
+def _check_charts(doc: YamlDocument, needs: NeedsAnalysis) -> list[Problem]:
+    problems = []
+    for c, chart in enumerate(needs.charts):
+        series = {s.id for s in chart.series}
+        for r, row in enumerate(chart.rows):
+            for key, value in row.values.items():
+                path = ("charts", c, "rows", r, "values", key)
+                if key not in series:
+                    problems.append(_at(doc, path, f"unknown series '{key}'", _choices(key, series)))
+                elif value is not None and not 0 <= value <= 100:
+                    problems.append(_at(doc, path, f"{value} is not a percentage", "give a number from 0 to 100"))
     return problems
 
 

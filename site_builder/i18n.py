@@ -102,22 +102,24 @@ def _read_sources(root: Path) -> dict[str, dict[str, str]]:
 
 
 def _content_files(root: Path) -> list[Path]:
-    from .content import GUIDE_FILE, case_files
+    from .content import GUIDE_FILE, NEEDS_FILE, case_files, policy_files
 
-    return [root / GUIDE_FILE, *case_files(root)]
+    needs = [root / NEEDS_FILE] if (root / NEEDS_FILE).exists() else []
+    return [root / GUIDE_FILE, *case_files(root), *policy_files(root), *needs]
 
 
 def _texts(root: Path, path: Path):
     """Yield (field, Text) of a content file, validated leniently (status must work on drafts)."""
-    from .content import GUIDE_FILE, iter_texts
-    from .models import Case, Guide
+    from .content import GUIDE_FILE, NEEDS_FILE, POLICIES_DIR, iter_texts
+    from .models import Case, Guide, NeedsAnalysis, Policy
     from .yamlsource import dotted, load_yaml
 
     from pydantic import ValidationError
 
     from .problems import ContentError, Problem
 
-    model = Guide if path == root / GUIDE_FILE else Case
+    model = {root / GUIDE_FILE: Guide, root / NEEDS_FILE: NeedsAnalysis}.get(path)
+    model = model or (Policy if path.parent == root / POLICIES_DIR else Case)
     name = path.relative_to(root).as_posix()
     try:
         value = model.model_validate(load_yaml(path, name).data)

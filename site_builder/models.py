@@ -343,3 +343,95 @@ class Guide(Model):
     def partner(self, partner_id: str) -> Partner:
         """Return the partner with this id."""
         return next(p for p in self.partners if p.id == partner_id)
+
+
+# --- Policy context: the national and regional policies the cases sit in -------------
+
+Jurisdiction = Literal["national", "shanghai", "liaoning"]
+
+
+class PolicyTarget(Model):
+    """A quantified target of a policy, with its figure exactly as the source writes it."""
+
+    figure: str = Field(min_length=1, description="The number as the source gives it, e.g. \"1000\" or \"2025\".",
+                        examples=["1000"])
+    text: Text = Field(description="The target in a sentence that contains the figure.")
+
+
+class PolicySummary(Model):
+    """A faithful structured summary of a policy document."""
+
+    purpose: RichText = Field(description="Why the policy was issued and what it aims at.")
+    main_tasks: RichText = Field(description="The main tasks or measures, as a list.")
+    targets: list[PolicyTarget] = Field(default_factory=list, description="Quantified targets with their figures.")
+    conditions: RichText | None = Field(None, description="Eligibility or application conditions, where given.")
+    organisation: RichText = Field(description="Organisation and implementation: who does what, and how.")
+
+
+class PolicySource(Model):
+    """Where the policy's text comes from."""
+
+    title: Text = Field(description="Title of the source document or web page.")
+    url: Url | None = Field(None, description="Address of the official text, where known.")
+    language: Literal["en", "zh"] = Field(description="Language of the source text the summary was made from.")
+
+
+class Policy(Model):
+    """A national or regional policy document (file: policies/<id>.yaml)."""
+
+    id: Slug = Field(description="Stable identifier; also the file name (policies/<id>.yaml) and the page URL.")
+    title: Text = Field(description="Full title of the document.")
+    short_title: Text = Field(description="Short title for lists and links.")
+    issuers: list[Text] = Field(min_length=1, description="Issuing bodies, one per list item.")
+    document_number: str | None = Field(None, description="Official document number, e.g. 沪知局〔2022〕21号.")
+    date: PartialDate = Field(description="Date of issue: YYYY, YYYY-MM or YYYY-MM-DD.")
+    period: Text | None = Field(None, description="Period the policy covers, where it states one.")
+    jurisdiction: Jurisdiction = Field(description="national, shanghai or liaoning.")
+    source: PolicySource
+    summary: PolicySummary
+    themes: list[Slug] = Field(min_length=1, description="Ids of the guide's themes (guide/guide.yaml) it touches.")
+
+
+# --- The needs-analysis survey behind the guide --------------------------------------
+
+class ChartSeries(Model):
+    """One group of respondents a chart compares, e.g. TTO leaders."""
+
+    id: Slug
+    label: Text
+
+
+class ChartRow(Model):
+    """One bar group: a label and a percentage per series (null where the source gives none)."""
+
+    label: Text
+    values: dict[Slug, float | None] = Field(description="Percentage per series id; null where the source lacks it.")
+
+
+class Chart(Model):
+    """A percentage chart drawn at build time as inline SVG, with the same numbers in a table."""
+
+    id: Slug
+    title: Text
+    description: Text = Field(description="Text alternative: what the chart shows, in a sentence.")
+    series: list[ChartSeries] = Field(min_length=1)
+    rows: list[ChartRow] = Field(min_length=1)
+
+
+class Section(Model):
+    """A titled passage of a page."""
+
+    title: Text
+    body: RichText
+
+
+class NeedsAnalysis(Model):
+    """The needs-analysis survey of Chinese HEIs (file: guide/needs-analysis.yaml)."""
+
+    title: Text
+    event: Text = Field(description="Where and when the findings were presented.")
+    date: PartialDate
+    source: PolicySource
+    sections: list[Section] = Field(min_length=1, description="Objective, method, respondents, findings…")
+    charts: list[Chart] = Field(default_factory=list)
+    conclusions: RichText

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from . import citation
+from . import charts, citation
 from .content import Site
 from .facets import build_facets, case_facet_keys, related_cases, slugify
 from babel.numbers import format_decimal
@@ -43,6 +43,28 @@ class PdfInfo:
     size: int
     pages: int
     case_pages: dict[str, int] = field(default_factory=dict)
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates shared by every environment of the process; a template recompiles when its source changes.
+
+    Both languages (and every rebuild of the live preview) use the same templates,
+    so each is compiled once, not once per environment.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)  # ignored by Jinja when the source's checksum differs
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
 
 
 @dataclass(frozen=True)
@@ -73,6 +95,7 @@ class Renderer:
             loader=jinja2.FileSystemLoader(self.site.root / THEME_DIR / "templates"),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
+            bytecode_cache=_COMPILED,
             extensions=["jinja2.ext.i18n"],
             trim_blocks=True,
             lstrip_blocks=True,
@@ -93,6 +116,8 @@ class Renderer:
             cite=lambda case, c: citation.formatted(self.reference(case, c)),
             jsonld=self.jsonld,
             render_in=lambda text, lang_code: render_markdown(text.get(lang_code)) if text else Markup(""),
+            chart=lambda value, not_given: charts.bar_chart(value, lambda text: self.text(text, code), not_given),
+            percent=charts.format_percent,
         )
         env.filters.update(
             t=lambda text: self.text(text, code),
@@ -177,9 +202,18 @@ class Renderer:
                 "related": related_cases(case, site),
                 "partner": site.guide.partner(case.partner),
                 "themes": [t for t in site.guide.themes if t.id in case.themes],
+                "policies": site.policies_for(case),
             }
             pages.append(Page(f"cases/{case.id}/", "case.html", context, search=True))
             pages.append(Page(f"cases/{case.id}/parallel/", "parallel.html", context))
+        if site.policies:
+            pages.append(Page("policies/", "policy_index.html", {"policies": site.policies}))
+        for policy in site.policies:
+            pages.append(Page(f"policies/{policy.id}/", "policy.html",
+                              {"policy": policy, "cases": site.cases_for(policy),
+                               "themes": [t for t in site.guide.themes if t.id in policy.themes]}, search=True))
+        if site.needs:
+            pages.append(Page("needs-analysis/", "needs.html", {"needs": site.needs}, search=True))
         for facet in self.facets:
             pages.append(Page(f"{facet.id}/", "facet.html", {"facet": facet}))
             for value in facet.values:
@@ -187,18 +221,32 @@ class Renderer:
                                   {"cases": value.cases, "facet": facet, "value": value}))
         return pages
 
+    @staticmethod
+    def output_path(page: Page, code: str) -> str:
+        """Return where a page's file goes under the output folder."""
+        return f"{code}/{page.path}index.html"
+
     def render_page(self, page: Page, code: str) -> Output:
         env = self.envs[code]
         template = env.get_template(page.template)
         html = template.render(page=page, path=page.path, **page.context)
-        return Output(f"{code}/{page.path}index.html", html.encode("utf-8"))
+        return Output(self.output_path(page, code), html.encode("utf-8"))
 
 
 def render_site(site: Site, *, base_url: str = "/", pdfs: dict[str, PdfInfo] | None = None) -> list[Output]:
     """Return every file of the website: pages in each language, data files, feeds, static assets."""
     renderer = Renderer(site, base_url, pdfs)
     outputs = [renderer.render_page(page, lang.code) for lang in LANGUAGES for page in renderer.pages()]
-    outputs += _language_root(renderer)
+    return outputs + site_files(renderer)
+
+
+def site_files(renderer: Renderer) -> list[Output]:
+    """Return every file of the website other than the pages of `Renderer.pages`.
+
+    The live preview renders the pages one by one, most wanted first, then these.
+    """
+    site = renderer.site
+    outputs = _language_root(renderer)
     outputs += _citations(renderer)
     outputs += _data_files(site)
     outputs += _feeds_and_sitemap(renderer)

@@ -4,10 +4,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .models import Case, Guide
+from .models import Case, Guide, NeedsAnalysis, Policy
 
 SCHEMA_DIR = Path("schema")
-SCHEMAS = {"case.schema.json": (Case, "A CIPnet case study"), "guide.schema.json": (Guide, "The CIPnet guide's front matter")}
+SCHEMAS = {
+    "case.schema.json": (Case, "A CIPnet case study"),
+    "guide.schema.json": (Guide, "The CIPnet guide's front matter"),
+    "policy.schema.json": (Policy, "A policy document of the guide's policy context"),
+    "needs-analysis.schema.json": (NeedsAnalysis, "The needs-analysis survey behind the guide"),
+}
 
 
 def render_schemas() -> dict[str, str]:

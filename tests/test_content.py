@@ -147,8 +147,9 @@ def test_source_slips_are_corrected_with_notes(site):
 
 def test_chinese_follows_the_glossary(site):
     glossary = load_glossary(ROOT)
-    misses = [(model_id, *m) for model_id, model in [("guide", site.guide)] + [(c.id, c) for c in site.cases]
-              for m in glossary_misses(model, glossary)]
+    models = [("guide", site.guide)] + [(c.id, c) for c in site.cases] + [(p.id, p) for p in site.policies]
+    models += [("needs-analysis", site.needs)] if site.needs else []
+    misses = [(model_id, *m) for model_id, model in models for m in glossary_misses(model, glossary)]
     assert not misses, "\n".join(f"{i}: {f}: '{t}' needs one of {zh}" for i, f, t, zh in misses)
 
 
@@ -167,7 +168,7 @@ def test_chinese_text_has_no_stray_spaces_or_ascii_punctuation(site):
     from site_builder.content import iter_texts
 
     bad = []
-    for model in [site.guide, *site.cases]:
+    for model in [site.guide, *site.cases, *site.policies, *([site.needs] if site.needs else [])]:
         for path, text in iter_texts(model):
             for line in text.zh.splitlines():
                 if re.search(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]", line) or re.search(r"[\u4e00-\u9fff][,;:?!]", line):
