@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ class Facet:
         return next(v for v in self.values if v.key == key)
 
 
+@lru_cache(maxsize=8192)  # called for every keyword of every pair of cases
 def slugify(text: str) -> str:
     """Return a URL-safe key for a label ("Spin-off companies" → "spin-off-companies")."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -54,7 +56,7 @@ def _facet(facet_id: str, title: str, cases: Iterable[Case], values_of: Callable
     for case in cases:
         for key, label in values_of(case):
             labels.setdefault(key, label)
-            if case not in members.setdefault(key, []):
+            if all(c is not case for c in members.setdefault(key, [])):  # `in` would compare whole cases
                 members[key].append(case)
     keys = sorted(labels, key=lambda k: labels[k].en.lower()) if sort_by_label else list(labels)
     return Facet(facet_id, title, tuple(FacetValue(k, labels[k], tuple(members[k])) for k in keys))
@@ -88,7 +90,8 @@ def build_facets(site: Site) -> tuple[Facet, ...]:
 
 def case_facet_keys(case: Case, facets: tuple[Facet, ...]) -> list[str]:
     """Return "facet:value" tokens for a case (used by the in-page filter)."""
-    return [f"{f.id}:{v.key}" for f in facets for v in f.values if case in v.cases]
+    # By id: comparing whole cases field by field is slow, and ids are unique.
+    return [f"{f.id}:{v.key}" for f in facets for v in f.values if any(c.id == case.id for c in v.cases)]
 
 
 def related_cases(case: Case, site: Site, limit: int = 3) -> list[Case]:

@@ -39,6 +39,28 @@ def write_files(outputs: Iterable, folder: Path) -> int:
     return count
 
 
+def replace_file(folder: Path, path: str, body: bytes) -> None:
+    """Write one file under `folder` so that a reader sees either the old bytes or the new, never a part."""
+    target = folder / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f"{STAGING_PREFIX}{target.name}.part")
+    temporary.write_bytes(body)
+    os.replace(temporary, target)
+
+
+def remove_file(folder: Path, path: str) -> None:
+    """Remove one file under `folder`, and its folders left empty, up to `folder`."""
+    target = folder / path
+    target.unlink(missing_ok=True)
+    for parent in target.parents:
+        if parent == folder or not parent.is_relative_to(folder):
+            break
+        try:
+            parent.rmdir()
+        except OSError:  # not empty
+            break
+
+
 def publish(staging: Path, output: Path) -> None:
     """Put the staging folder in the place of `output` atomically, then remove the old build."""
     if output.exists() and _exchange(staging, output):
