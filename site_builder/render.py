@@ -251,7 +251,14 @@ def site_files(renderer: Renderer) -> list[Output]:
     outputs += _data_files(site)
     outputs += _feeds_and_sitemap(renderer)
     outputs += static_files(site.root)
+    outputs += case_images(site)
     return outputs
+
+
+def case_images(site: Site) -> list[Output]:
+    """Return the cases' images, at the same path under the output folder as under the project."""
+    files = sorted({c.image.file for c in site.cases if c.image and c.image.file})
+    return [Output(f, (site.root / f).read_bytes()) for f in files]
 
 
 def _language_root(renderer: Renderer) -> list[Output]:

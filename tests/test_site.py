@@ -143,3 +143,18 @@ def test_two_builds_are_identical(tmp_path):
     first = {o.path: o.body for o in render_site(site)}
     second = {o.path: o.body for o in render_site(load_site(ROOT)[0])}
     assert first == second
+
+
+def test_a_case_image_is_published_where_its_page_points(project, tmp_path):
+    images = project / "cases" / "images"
+    images.mkdir()
+    (images / "diagram.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
+    case = project / "cases" / "small-case.yaml"
+    text = case.read_text(encoding="utf-8")
+    case.write_text(text + "image:\n  file: cases/images/diagram.png\n  alt: {en: A diagram, zh: 示意图}\n",
+                    encoding="utf-8")
+    out = tmp_path / "out"
+    build(project, out, pdf=False, search=False)
+    assert (out / "cases" / "images" / "diagram.png").read_bytes() == (images / "diagram.png").read_bytes()
+    page = (out / "en" / "cases" / "small-case" / "index.html").read_text(encoding="utf-8")
+    assert 'src="/cases/images/diagram.png"' in page and 'alt="A diagram"' in page
