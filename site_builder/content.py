@@ -6,6 +6,7 @@ file in one run; nothing downstream ever sees content that failed here.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import logging
 from collections.abc import Iterator
@@ -42,7 +43,11 @@ class Site:
 
     def case(self, case_id: str) -> Case:
         """Return the case with this id."""
-        return next(c for c in self.cases if c.id == case_id)
+        return self._by_id[case_id]
+
+    @functools.cached_property
+    def _by_id(self) -> dict[str, Case]:
+        return {c.id: c for c in self.cases}
 
     def section_cases(self, number: str) -> list[Case]:
         """Return the cases of the partner section `number` (e.g. "3.2"), in order."""

@@ -88,19 +88,36 @@ def build_facets(site: Site) -> tuple[Facet, ...]:
     )
 
 
-def case_facet_keys(case: Case, facets: tuple[Facet, ...]) -> list[str]:
-    """Return "facet:value" tokens for a case (used by the in-page filter)."""
-    # By id: comparing whole cases field by field is slow, and ids are unique.
-    return [f"{f.id}:{v.key}" for f in facets for v in f.values if any(c.id == case.id for c in v.cases)]
+def facet_keys(facets: tuple[Facet, ...]) -> dict[str, list[str]]:
+    """Return each case's "facet:value" tokens (used by the in-page filter), by case id, in one pass."""
+    keys: dict[str, list[str]] = {}
+    for f in facets:
+        for v in f.values:
+            for c in v.cases:
+                keys.setdefault(c.id, []).append(f"{f.id}:{v.key}")
+    return keys
 
 
-def related_cases(case: Case, site: Site, limit: int = 3) -> list[Case]:
-    """Return the cases sharing the most keywords and themes with `case`."""
-    def tags(c: Case) -> set[str]:
-        return {slugify(k.en) for k in c.profile.keywords} | {f"theme:{t}" for t in c.themes}
+def related_cases(site: Site, limit: int = 3) -> dict[str, list[Case]]:
+    """Return, by case id, the cases sharing the most keywords and themes with each case.
 
-    mine = tags(case)
-    scored = [(len(mine & tags(other)), other) for other in site.cases if other.id != case.id]
-    scored = [(score, other) for score, other in scored if score > 0]
-    scored.sort(key=lambda item: (-item[0], item[1].section_key))
-    return [other for _, other in scored[:limit]]
+    Counted through an index from each tag to its cases, so the cost grows with
+    the cases that share tags, not with every pair of cases.
+    """
+    tags = {c.id: {slugify(k.en) for k in c.profile.keywords} | {f"theme:{t}" for t in c.themes} for c in site.cases}
+    holders: dict[str, list[Case]] = {}
+    for case in site.cases:
+        for tag in tags[case.id]:
+            holders.setdefault(tag, []).append(case)
+    related = {}
+    for case in site.cases:
+        scores: dict[str, int] = {}
+        others: dict[str, Case] = {}
+        for tag in tags[case.id]:
+            for other in holders[tag]:
+                if other.id != case.id:
+                    scores[other.id] = scores.get(other.id, 0) + 1
+                    others[other.id] = other
+        ranked = sorted(others.values(), key=lambda o: (-scores[o.id], o.section_key))
+        related[case.id] = ranked[:limit]
+    return related

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from . import charts, citation
 from .content import Site
-from .facets import build_facets, case_facet_keys, related_cases, slugify
+from .facets import build_facets, facet_keys, related_cases, slugify
 from babel.numbers import format_decimal
 
 from .i18n import LANGUAGE, LANGUAGES, format_number, format_partial_date, load_translations
@@ -86,7 +86,9 @@ class Renderer:
         self.base_path = urlsplit(self.base_url).path or "/"
         self.pdfs = pdfs or {}
         self.facets = build_facets(site)
-        self.facet_keys = {c.id: case_facet_keys(c, self.facets) for c in site.cases}
+        self.facet_keys = facet_keys(self.facets)
+        self._pages: list[Page] | None = None
+        self.related = related_cases(site)
         self.envs = {lang.code: self._environment(lang.code) for lang in LANGUAGES}
 
     # --- environment -------------------------------------------------------------
@@ -183,6 +185,11 @@ class Renderer:
     # --- pages -------------------------------------------------------------------
     def pages(self) -> list[Page]:
         """Return every page of one language's site (the same list for every language)."""
+        if self._pages is None:
+            self._pages = self._list_pages()
+        return self._pages
+
+    def _list_pages(self) -> list[Page]:
         site = self.site
         pages = [
             Page("", "home.html"),
@@ -199,7 +206,7 @@ class Renderer:
                 "next": site.cases[i + 1] if i + 1 < len(site.cases) else None,
                 "updates": site.updates_of(case),
                 "updated": site.case(case.update_of) if case.update_of else None,
-                "related": related_cases(case, site),
+                "related": self.related[case.id],
                 "partner": site.guide.partner(case.partner),
                 "themes": [t for t in site.guide.themes if t.id in case.themes],
                 "policies": site.policies_for(case),
