@@ -43,10 +43,13 @@ def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, ba
 
 
 def render_pdfs(site: Site) -> tuple[list, dict[str, PdfInfo]]:
-    """Return the PDF files and what the website needs to know about them."""
-    from .pdf import render_editions
+    """Return the PDF files and what the website needs to know about them.
 
-    return render_editions(site)
+    An edition whose inputs did not change since the last build is taken from .cache/pdf/.
+    """
+    from .pdf import CACHE_DIR, render_editions
+
+    return render_editions(site, cache=site.root / CACHE_DIR)
 
 
 def build_pdfs_only(root: Path, output: Path, *, draft: bool = False) -> None:

@@ -1,14 +1,45 @@
 """Render the PDF editions of the guide with WeasyPrint, one per language.
 
-The print templates live in themes/default/templates/pdf/. Case tables use
-`table-layout: fixed`: automatic table layout measures every Chinese
-character as a break point and is ten times slower.
+The print templates live in themes/default/templates/pdf/, the print stylesheet is
+themes/default/static/pdf.css.
+
+Speed. WeasyPrint is single-threaded and spends its time in layout (line breaking,
+tables: about 60 %) and in drawing and writing the pages (about 40 %, of which the
+tagging of the pdf/ua-1 variant takes a quarter); both grow with the number of lines.
+The two editions are independent, so they are rendered at the same time in two worker
+processes. Case tables use `table-layout: fixed`: automatic table layout measures
+every Chinese character as a break point and is ten times slower. See also pdf.css.
+
+Reproducibility. The same input gives byte-identical PDFs: the creation and
+modification dates come from `build_timestamp` (SOURCE_DATE_EPOCH when set, else
+the newest case date), never from the clock, and no random document id is written.
+
+Reuse. With a cache folder, an edition whose inputs did not change is not rendered
+again: its fingerprint covers the edition's print HTML, the stylesheet, the images
+it shows, this module, the versions of WeasyPrint and the libraries it writes with,
+and the font files; the previous PDF and what the website needs to know about it
+are kept under that fingerprint. System libraries (Pango, HarfBuzz, fontconfig) are
+not in it: after upgrading them, delete the cache folder (.cache/pdf/).
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
+import json
 import logging
+import multiprocessing
+import os
+import re
 import subprocess
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from .content import Site
 from .i18n import LANGUAGES
@@ -18,6 +49,36 @@ from .render import THEME_DIR, Output, PdfInfo, Renderer, build_timestamp
 log = logging.getLogger(__name__)
 
 CJK_FONT = "Noto Sans CJK SC"
+FONT_FAMILIES = ("Noto Sans", CJK_FONT)  # the faces pdf.css names; their files go into the fingerprint
+PDF_VARIANT = "pdf/ua-1"  # tagged, with the document language and title: readable by screen readers
+STYLESHEET = THEME_DIR / "static" / "pdf.css"
+TEMPLATE = "pdf/guide.html"
+CACHE_DIR = Path(".cache") / "pdf"
+CACHE_KEEP = 2  # cached PDFs kept per language (the current one and the one before)
+RENDERING_PACKAGES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools")
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One edition ready to render: its print HTML and what it depends on."""
+
+    code: str
+    html: str
+    base_url: str
+    stylesheet: str  # file path
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One rendered edition."""
+
+    body: bytes
+    pages: int
+    case_pages: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0  # time spent rendering it (0 when it came from the cache)
+    cpu_seconds: float = 0.0  # CPU time of that
+    cached: bool = False
 
 
 def pdf_name(site: Site, code: str) -> str:
@@ -25,34 +86,105 @@ def pdf_name(site: Site, code: str) -> str:
     return f"downloads/cipnet-{site.guide.deliverable.lower()}-good-practices-guide-{code}.pdf"
 
 
-def render_editions(site: Site) -> tuple[list[Output], dict[str, PdfInfo]]:
-    """Return both PDF files and, for the website, their size, page count and case start pages."""
+def render_editions(site: Site, *, cache: Path | None = None, jobs: int | None = None
+                    ) -> tuple[list[Output], dict[str, PdfInfo]]:
+    """Return both PDF files and, for the website, their size, page count and case start pages.
+
+    `cache` is a folder where rendered editions are kept and reused while their inputs do
+    not change (None: always render). `jobs` is the number of worker processes (default:
+    one per edition, at most one per CPU; 1 renders in this process).
+    """
     check_fonts()
+    editions = prepare_editions(site)
+    results: dict[str, Rendered] = {}
+    todo = []
+    for edition in editions:
+        hit = _cache_get(cache, edition) if cache else None
+        if hit:
+            log.info("PDF (%s) unchanged, reusing the cached one (%d pages)", edition.code, hit.pages)
+            results[edition.code] = hit
+        else:
+            todo.append(edition)
+    for edition, rendered in zip(todo, render_all(todo, jobs=jobs)):
+        log.info("PDF (%s): %d pages in %.1f s", edition.code, rendered.pages, rendered.seconds)
+        results[edition.code] = rendered
+        if cache:
+            _cache_put(cache, edition, rendered)
     outputs, infos = [], {}
-    renderer = Renderer(site)
-    for lang in LANGUAGES:
-        body, pages, case_pages = render_edition(site, renderer, lang.code)
-        name = pdf_name(site, lang.code)
-        outputs.append(Output(name, body))
-        infos[lang.code] = PdfInfo(name, len(body), pages, case_pages)
+    for edition in editions:
+        rendered = results[edition.code]
+        name = pdf_name(site, edition.code)
+        outputs.append(Output(name, rendered.body))
+        infos[edition.code] = PdfInfo(name, len(rendered.body), rendered.pages, dict(rendered.case_pages))
     return outputs, infos
 
 
-def render_edition(site: Site, renderer: Renderer, code: str) -> tuple[bytes, int, dict[str, int]]:
-    """Return one edition's PDF bytes, its page count and the page each case starts on."""
+def prepare_editions(site: Site) -> list[Edition]:
+    """Return every edition's print HTML and fingerprint (no layout yet)."""
+    renderer = Renderer(site)
+    stylesheet = site.root / STYLESHEET
+    shared = _shared_fingerprint(stylesheet)
+    editions = []
+    for lang in LANGUAGES:
+        html = print_html(site, renderer, lang.code)
+        digest = hashlib.sha256(shared)
+        digest.update(lang.code.encode() + b"\0" + html.encode("utf-8"))
+        for path in _local_images(html, site.root):
+            digest.update(b"\0" + path.as_posix().encode() + b"\0" + _file_digest(path))
+        editions.append(Edition(lang.code, html, str(site.root), str(stylesheet), digest.hexdigest()))
+    return editions
+
+
+def print_html(site: Site, renderer: Renderer, code: str) -> str:
+    """Return the print HTML of one edition."""
+    template = renderer.envs[code].get_template(TEMPLATE)
+    return template.render(path="", created=build_timestamp(site))
+
+
+def render_all(editions: list[Edition], *, jobs: int | None = None) -> list[Rendered]:
+    """Render editions, in parallel worker processes when there is more than one and more than one CPU."""
+    jobs = min(jobs or os.cpu_count() or 1, len(editions))
+    if multiprocessing.current_process().daemon:
+        jobs = 1  # a daemonic process (the live preview's renderer) may not start workers
+    if jobs <= 1:
+        return [render_edition(e.html, e.base_url, e.stylesheet) for e in editions]
+    import weasyprint  # noqa: F401  -- imported once here, inherited by forked workers
+
+    # The longest edition first, so that it never waits for a free worker.
+    order = sorted(range(len(editions)), key=lambda i: -len(editions[i].html))
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=_process_context()) as pool:
+            futures = {i: pool.submit(render_edition, editions[i].html, editions[i].base_url,
+                                      editions[i].stylesheet) for i in order}
+            return [futures[i].result() for i in range(len(editions))]
+    except (BrokenProcessPool, OSError) as error:
+        log.warning("could not render the PDFs in parallel (%s); rendering them one after the other", error)
+        return [render_edition(e.html, e.base_url, e.stylesheet) for e in editions]
+
+
+def render_edition(html: str, base_url: str, stylesheet: str) -> Rendered:
+    """Lay out one edition and write it as PDF; runs in a worker process."""
+    started, cpu = time.perf_counter(), time.process_time()
+    rendered = write_edition(layout_edition(html, base_url, stylesheet), started)
+    return dataclasses.replace(rendered, cpu_seconds=time.process_time() - cpu)
+
+
+def layout_edition(html: str, base_url: str, stylesheet: str):
+    """Return the laid-out WeasyPrint document of one edition."""
     from weasyprint import CSS, HTML
 
-    env = renderer.envs[code]
-    html = env.get_template("pdf/guide.html").render(path="", created=build_timestamp(site))
-    stylesheet = CSS(filename=str(site.root / THEME_DIR / "static" / "pdf.css"))
-    document = HTML(string=html, base_url=str(site.root)).render(stylesheets=[stylesheet])
-    case_pages = {}
+    return HTML(string=html, base_url=base_url).render(stylesheets=[CSS(filename=stylesheet)])
+
+
+def write_edition(document, started: float) -> Rendered:
+    """Write a laid-out edition as PDF; note the page each case starts on."""
+    case_pages: dict[str, int] = {}
     for number, page in enumerate(document.pages, start=1):
         for anchor in page.anchors:
             if anchor.startswith("case-") and anchor[5:] not in case_pages:
                 case_pages[anchor[5:]] = number
-    body = document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
-    return body, len(document.pages), case_pages
+    body = document.write_pdf(pdf_variant=PDF_VARIANT)
+    return Rendered(body, len(document.pages), case_pages, time.perf_counter() - started)
 
 
 def check_fonts() -> None:
@@ -65,3 +197,99 @@ def check_fonts() -> None:
         raise ContentError([Problem("fonts", 0, 0, "", f"the font '{CJK_FONT}' is not installed, so the Chinese PDF "
                                     "would show blank boxes", "install Debian's fonts-noto-cjk (./bootstrap.sh does)")])
 
+
+# --- worker processes -----------------------------------------------------------------
+
+def _process_context() -> multiprocessing.context.BaseContext:
+    """Fork (fast: the workers inherit the loaded modules) unless other threads run; then spawn."""
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+# --- cache ----------------------------------------------------------------------------
+
+def _shared_fingerprint(stylesheet: Path) -> bytes:
+    """Return what both editions depend on besides their HTML: code, stylesheet, versions, fonts."""
+    parts = [b"pdf-edition-1", Path(__file__).read_bytes(), stylesheet.read_bytes(), PDF_VARIANT.encode()]
+    for package in RENDERING_PACKAGES:
+        try:
+            parts.append(f"{package}={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            parts.append(f"{package}=-".encode())
+    for path in _font_files():
+        stat = path.stat()
+        parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return hashlib.sha256(b"\0".join(parts)).digest()
+
+
+def _font_files() -> list[Path]:
+    """Return the files of the font families the editions use, as fontconfig finds them."""
+    files = set()
+    for family in FONT_FAMILIES:
+        try:
+            listing = subprocess.run(["fc-list", f":family={family}", "file"], capture_output=True, text=True).stdout
+        except OSError:
+            continue
+        files.update(Path(line.rstrip().rstrip(":")) for line in listing.splitlines() if line.strip())
+    return sorted(path for path in files if path.is_file())
+
+
+def _local_images(html: str, root: Path) -> list[Path]:
+    """Return the local files the HTML shows (<img src>), so that replacing one invalidates the PDF."""
+    paths = set()
+    for src in re.findall(r'<img[^>]*\ssrc="([^"]+)"', html):
+        parts = urlsplit(src)
+        if not parts.scheme and not parts.netloc:
+            paths.add(root / unquote(parts.path))
+    return sorted(paths)
+
+
+def _file_digest(path: Path) -> bytes:
+    try:
+        return hashlib.sha256(path.read_bytes()).digest()
+    except OSError:
+        return b"missing"
+
+
+def _cache_get(cache: Path, edition: Edition) -> Rendered | None:
+    """Return the cached rendering of an edition with this fingerprint, if there is a sound one."""
+    info_file, pdf_file = _cache_files(cache, edition)
+    try:
+        info = json.loads(info_file.read_text(encoding="utf-8"))
+        body = pdf_file.read_bytes()
+    except (OSError, ValueError):
+        return None
+    if info.get("fingerprint") != edition.fingerprint or info.get("sha256") != hashlib.sha256(body).hexdigest():
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(info_file)  # most recently used: kept longest
+    return Rendered(body, int(info["pages"]), {k: int(v) for k, v in info["case_pages"].items()}, cached=True)
+
+
+def _cache_put(cache: Path, edition: Edition, rendered: Rendered) -> None:
+    """Keep a rendering under its fingerprint and drop the older ones of that language."""
+    info_file, pdf_file = _cache_files(cache, edition)
+    info = {"fingerprint": edition.fingerprint, "language": edition.code, "pages": rendered.pages,
+            "case_pages": rendered.case_pages, "sha256": hashlib.sha256(rendered.body).hexdigest()}
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        _write_atomically(pdf_file, rendered.body)
+        _write_atomically(info_file, json.dumps(info, indent=1, sort_keys=True).encode("utf-8"))
+        entries = sorted(cache.glob(f"{edition.code}-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in entries[CACHE_KEEP:]:
+            old.unlink(missing_ok=True)
+            old.with_suffix(".pdf").unlink(missing_ok=True)
+    except OSError as error:
+        log.warning("could not keep the %s PDF in %s: %s", edition.code, cache, error)
+
+
+def _cache_files(cache: Path, edition: Edition) -> tuple[Path, Path]:
+    stem = f"{edition.code}-{edition.fingerprint[:32]}"
+    return cache / f"{stem}.json", cache / f"{stem}.pdf"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)

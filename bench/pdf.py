@@ -1,0 +1,114 @@
+"""Benchmark the rendering of the two PDF editions.
+
+    .venv/bin/python bench/pdf.py [--runs N] [--jobs J] [--root DIR]
+
+Renders both editions N times (default 3) from the loaded site, without the cache,
+and prints the median time of each edition (inside its worker: HTML to PDF bytes)
+and of both together (the wall-clock time of `render_editions`: print HTML, fonts
+check, workers), pages per second and the ratio to the target of 6 s for both.
+CPU time is printed too: on a shared machine the wall-clock time depends on the
+load, CPU time much less. The load average before each run is shown for that reason.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, this folder comes first on the path; no script here may stand in for a module.
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+TARGET_SECONDS = 6.0
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the worker processes)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def run_once(site, jobs: int | None) -> dict:
+    """Render both editions once; return the timings (seconds) and page counts."""
+    from site_builder import pdf
+
+    cpu, started = cpu_seconds(), time.perf_counter()
+    if hasattr(pdf, "render_all"):
+        pdf.check_fonts()
+        editions = pdf.prepare_editions(site)
+        prepared = time.perf_counter() - started
+        results = pdf.render_all(editions, jobs=jobs)
+        wall = {e.code: r.seconds for e, r in zip(editions, results)}
+        cpu_of = {e.code: getattr(r, "cpu_seconds", r.seconds) for e, r in zip(editions, results)}
+        pages = {e.code: r.pages for e, r in zip(editions, results)}
+    else:  # the code before parallel rendering: one edition after the other, in this process
+        from site_builder.i18n import LANGUAGES
+        from site_builder.render import Renderer
+
+        pdf.check_fonts()
+        renderer = Renderer(site)
+        prepared = time.perf_counter() - started
+        wall, cpu_of, pages = {}, {}, {}
+        for lang in LANGUAGES:
+            edition_started, edition_cpu = time.perf_counter(), time.process_time()
+            _, pages[lang.code], _ = pdf.render_edition(site, renderer, lang.code)
+            wall[lang.code] = time.perf_counter() - edition_started
+            cpu_of[lang.code] = time.process_time() - edition_cpu
+    return {"both": time.perf_counter() - started, "cpu": cpu_seconds() - cpu, "prepared": prepared,
+            "wall": wall, "edition_cpu": cpu_of, "pages": pages}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="renderings to take the median of (default 3)")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per edition)")
+    parser.add_argument("--root", type=Path, default=ROOT, help="project to render (default: this one)")
+    args = parser.parse_args()
+
+    logging.basicConfig(level=logging.ERROR)
+    from site_builder.content import load_site
+
+    site, _ = load_site(args.root)
+    runs = []
+    for number in range(1, args.runs + 1):
+        load = os.getloadavg()[0]
+        run = run_once(site, args.jobs)
+        runs.append(run)
+        detail = "  ".join(f"{code} {run['wall'][code]:5.2f} s (CPU {run['edition_cpu'][code]:5.2f} s)"
+                           for code in run["wall"])
+        print(f"run {number}: both {run['both']:5.2f} s (CPU {run['cpu']:5.2f} s)  {detail}"
+              f"  [load average {load:.1f}]")
+
+    def median(values):
+        return statistics.median(values)
+
+    pages = runs[-1]["pages"]
+    both = median([r["both"] for r in runs])
+    print(f"median of {args.runs} run(s):")
+    for code in pages:
+        wall = median([r["wall"][code] for r in runs])
+        cpu = median([r["edition_cpu"][code] for r in runs])
+        print(f"  {code:4} {wall:6.2f} s  (CPU {cpu:5.2f} s)  {pages[code]:4d} pages  {pages[code] / wall:5.1f} pages/s")
+    total = sum(pages.values())
+    print(f"  both {both:6.2f} s  (CPU {median([r['cpu'] for r in runs]):5.2f} s)  {total:4d} pages"
+          f"  {total / both:5.1f} pages/s")
+    print(f"  ratio to the {TARGET_SECONDS:g} s target: {both / TARGET_SECONDS:.2f}"
+          f" ({'met' if both <= TARGET_SECONDS else 'not met'})")
+    # On an idle machine with a core per worker, both editions take about the preparation plus the
+    # CPU time of the longest edition (or the sum of the editions, rendered one after the other).
+    parallel = (args.jobs or os.cpu_count() or 1) > 1 and hasattr(__import__("site_builder.pdf").pdf, "render_all")
+    longest = [r["prepared"] + (max if parallel else sum)(r["edition_cpu"].values()) for r in runs]
+    print(f"  idle-machine estimate (preparation + {'longest edition' if parallel else 'both editions'}, CPU):"
+          f" {median(longest):.2f} s, ratio {median(longest) / TARGET_SECONDS:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

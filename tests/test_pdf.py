@@ -1,0 +1,511 @@
+"""The PDF editions, read back: outline, contents, text, fonts, metadata, tags, page breaks, cache.
+
+The two editions of the real guide are rendered once for the module (in parallel, as the
+build does) and read back with pypdf and poppler's pdftotext / pdffonts, independently of
+what the renderer reports about itself. The page-break rules are checked on the PDF text
+and, for what the text cannot show (lines per fragment, overflow), on WeasyPrint's layout.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import re
+import shutil
+import subprocess
+import time
+import unicodedata
+import xml.etree.ElementTree as ET
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from site_builder import pdf
+from site_builder.build import build_pdfs_only
+from site_builder.content import load_site
+from site_builder.i18n import LANGUAGE, load_translations
+
+ROOT = Path(__file__).resolve().parent.parent
+CODES = ("en", "zh")
+MM = 72 / 25.4  # PDF points per millimetre
+MARGIN = 22 * MM  # top and bottom page margins (pdf.css)
+LABEL_COLUMN = 18 * MM + 0.27 * 174 * MM  # right edge of the case tables' label column
+# Characters a Chinese line must not start with (closing punctuation) or end with (opening punctuation).
+NO_LINE_START = set("，。、；：？！）》」』】〕〉”’…%")
+NO_LINE_END = set("（《「『【〔〈“‘")
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+
+
+# --- fixtures and helpers -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def site():
+    return load_site(ROOT)[0]
+
+
+@pytest.fixture(scope="module")
+def editions(site, tmp_path_factory):
+    """Render both editions once; return {code: (path, PdfInfo, bytes)}."""
+    folder = tmp_path_factory.mktemp("pdf")
+    outputs, infos = pdf.render_editions(site)
+    result = {}
+    for output, code in zip(outputs, CODES):
+        path = folder / Path(output.path).name
+        path.write_bytes(output.body)
+        result[code] = (path, infos[code], output.body)
+    return result
+
+
+def text(path: Path, first: int | None = None, last: int | None = None, layout: bool = False) -> str:
+    args = ["pdftotext", "-enc", "UTF-8"] + (["-layout"] if layout else [])
+    args += (["-f", str(first)] if first else []) + (["-l", str(last)] if last else [])
+    return subprocess.run(args + [str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@functools.lru_cache(maxsize=None)
+def page_texts(path: Path) -> list[str]:
+    """Return the text of every page (pdftotext pages end with a form feed)."""
+    return text(path).split("\f")[:-1]
+
+
+@functools.lru_cache(maxsize=None)
+def page_lines(path: Path) -> list[list[tuple[float, float, float, float, str]]]:
+    """Return each page's text lines as (x_min, y_min, x_max, y_max, text), from pdftotext -bbox-layout."""
+    xml = subprocess.run(["pdftotext", "-bbox-layout", str(path), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    ns = {"h": "http://www.w3.org/1999/xhtml"}
+    pages = []
+    for page in ET.fromstring(xml).iter("{http://www.w3.org/1999/xhtml}page"):
+        lines = []
+        for line in page.iterfind(".//h:line", ns):
+            words = [w.text or "" for w in line.iterfind("h:word", ns)]
+            box = [float(line.get(k)) for k in ("xMin", "yMin", "xMax", "yMax")]
+            lines.append((*box, " ".join(words)))
+        pages.append(lines)
+    return pages
+
+
+def squash(value: str) -> str:
+    """Text without whitespace or soft hyphens, for comparing what pdftotext returns with the source."""
+    return re.sub(r"[\s\u00ad]+", "", unicodedata.normalize("NFKC", value))
+
+
+def title(case, code: str) -> str:
+    return case.profile.name.get(code)
+
+
+def body_lines(lines, height: float):
+    """The lines of a page inside its margins (without running header and footer)."""
+    return [line for line in lines if line[1] >= MARGIN - 1 and line[3] <= height - MARGIN + 1]
+
+
+def case_page_ranges(site, info) -> dict[str, range]:
+    """The pages each case occupies, from the case start pages in the contents."""
+    starts = [info.case_pages[c.id] for c in site.cases]
+    ends = starts[1:] + [info.pages + 1]
+    return {c.id: range(start, end) for c, start, end in zip(site.cases, starts, ends)}
+
+
+# --- outline, contents and page numbers -----------------------------------------------
+
+def outline_entries(reader, items=None, depth=0):
+    """Yield (depth, title, page number) for every outline entry."""
+    for item in reader.outline if items is None else items:
+        if isinstance(item, list):
+            yield from outline_entries(reader, item, depth + 1)
+        else:
+            yield depth, item.title, reader.get_destination_page_number(item) + 1
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_outline_lists_every_chapter_and_case(editions, site, code):
+    """The bookmarks hold the acronyms, the introduction, every chapter, partner section and case."""
+    from pypdf import PdfReader
+
+    entries = list(outline_entries(PdfReader(editions[code][0])))
+    titles = [squash(t) for _, t, _ in entries]
+    guide = site.guide
+    expected = [f"1 {guide.introduction.get(code)}"]
+    expected += [f"{ch.number} {ch.title.get(code)}" for ch in guide.introduction_chapters]
+    for chapter in guide.case_chapters:
+        expected.append(f"{chapter.number} {chapter.title.get(code)}")
+        expected += [f"{s.number} {guide.partner(s.partner).name.get(code)}" for s in chapter.sections]
+    expected += [f"{case.section} {title(case, code)}" for case in site.cases]
+    missing = [t for t in expected if squash(t) not in titles]
+    assert not missing, f"not in the outline: {missing}"
+    case_entries = [(d, t) for d, t, _ in entries if re.match(r"\d+\.\d+\.\d+ ", t)]
+    assert len(case_entries) == len(site.cases), "one bookmark per case"
+    assert {d for d, _ in case_entries} == {2}, "cases nest under their partner section, under their chapter"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_contents_page_numbers_are_the_pages_where_cases_start(editions, site, code):
+    """The contents print, for every case, the page where the case's title is; the outline and the
+    renderer's own case_pages (used by the website's citations) agree."""
+    from pypdf import PdfReader
+
+    path, info, _ = editions[code]
+    reader = PdfReader(path)
+    outline_page = {squash(t): page for _, t, page in outline_entries(reader)}
+    pages = [squash(page) for page in page_texts(path)]
+    assert len(pages) == info.pages
+    contents_heading = squash(load_translations(ROOT, code).gettext("Table of contents"))
+    first = next(n for n, page in enumerate(pages, 1) if contents_heading in page[:200])
+    last = min(outline_page.values()) - 1  # the contents end before the first bookmarked page
+    contents = text(path, first, last, layout=True).splitlines()
+    assert site.cases
+    for case in site.cases:
+        line = next(i for i, l in enumerate(contents) if l.strip().startswith(case.section + " "))
+        number = next(int(m.group(1)) for l in contents[line:line + 4] if (m := re.search(r"(\d+)\s*$", l)))
+        start = outline_page[squash(f"{case.section} {title(case, code)}")]
+        heading = squash(f"{case.section} {title(case, code)}")
+        assert heading[:40] in pages[number - 1], f"{case.id}: the title is not on page {number}"
+        assert heading[:40] not in pages[number - 2], f"{case.id}: the case starts before page {number}"
+        assert number == start, f"{case.id}: contents say {number}, the bookmark points to {start}"
+        assert info.case_pages[case.id] == number, f"{case.id}: case_pages says {info.case_pages[case.id]}"
+
+
+# --- text and fonts -------------------------------------------------------------------
+
+def test_chinese_text_extracts(editions, site):
+    """The Chinese edition's text comes out as Chinese: titles, terms, no replacement or private-use characters."""
+    extracted = text(editions["zh"][0])
+    flat = squash(extracted)
+    assert "知识产权" in flat
+    assert squash(site.guide.title.get("zh")) in flat
+    for case in site.cases[6:12]:  # several Chinese cases
+        assert squash(title(case, "zh")) in flat, case.id
+    assert "\ufffd" not in extracted
+    private = sorted({c for c in extracted if unicodedata.category(c) == "Co"})
+    assert not private, f"private-use characters: {private}"
+
+
+def test_chinese_lines_never_start_with_closing_punctuation(editions):
+    """No line of the Chinese edition starts with ，。、；：）” etc. or ends with （“ etc."""
+    bad = []
+    for number, lines in enumerate(page_lines(editions["zh"][0]), 1):
+        for *_, line in lines:
+            line = line.strip()
+            if line and (line[0] in NO_LINE_START or line[-1] in NO_LINE_END):
+                bad.append(f"page {number}: {line[:30]}")
+    assert not bad, bad
+
+
+def fonts(path: Path) -> list[tuple[str, str]]:
+    """Return (name, emb) of every font, from pdffonts."""
+    listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    rows = listing.splitlines()[2:]
+    assert rows, "no fonts"
+    return [(row.split()[0], row.split()[-5]) for row in rows]
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_font_is_embedded(editions, code):
+    rows = fonts(editions[code][0])
+    assert all(emb == "yes" for _, emb in rows), rows
+
+
+def test_chinese_edition_uses_the_simplified_chinese_face(editions):
+    names = [re.sub(r"[^a-z]", "", name.split("+")[-1].lower()) for name, _ in fonts(editions["zh"][0])]
+    assert any("notosanscjksc" in n for n in names), names
+    assert not any(re.search(r"cjk(jp|kr|tc|hk)", n) for n in names), names
+
+
+# --- metadata and tags ----------------------------------------------------------------
+
+@pytest.mark.parametrize("code", CODES)
+def test_metadata_language_and_tags(editions, site, code):
+    from pypdf import PdfReader
+
+    reader = PdfReader(editions[code][0])
+    meta = reader.metadata
+    guide = site.guide
+    assert meta.title == guide.title.get(code)
+    assert meta.author == ", ".join(e.name for e in guide.editors)
+    assert guide.deliverable in meta.subject and guide.project.acronym in meta.subject
+    assert guide.themes[0].name.get(code) in meta["/Keywords"]
+    catalog = reader.trailer["/Root"]
+    assert catalog["/Lang"] == LANGUAGE[code].html
+    assert "/StructTreeRoot" in catalog, "the PDF is tagged"
+    assert catalog["/MarkInfo"]["/Marked"] == True  # noqa: E712 (a pypdf BooleanObject)
+    assert b"pdfuaid:part" in catalog["/Metadata"].get_object().get_data()
+
+
+# --- page furniture -------------------------------------------------------------------
+
+@pytest.mark.parametrize("code", CODES)
+def test_cover_has_no_running_header_or_page_number(editions, code):
+    path, info, _ = editions[code]
+    pages = page_lines(path)
+    height = 841.89
+    cover, second = pages[0], pages[1]
+    assert cover, "the cover has text"
+    in_margins = [line[4] for line in cover if line[1] < MARGIN or line[3] > height - MARGIN]
+    assert not in_margins, f"header or footer on the cover: {in_margins}"
+    assert not any(line[4].strip() == "1" for line in cover)
+    # The next page does have them: the short title on top, the page number at the foot.
+    assert any(line[3] < MARGIN and line[4] for line in second)
+    assert any(line[1] > height - MARGIN and line[4].strip() == "2" for line in second)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_running_header_and_footer_stay_on_one_line(editions, code):
+    """Long case titles are shortened in the running header: header and footer never wrap into the text."""
+    height = 841.89
+    for number, lines in enumerate(page_lines(editions[code][0])[1:], 2):
+        header = [line for line in lines if line[3] < MARGIN]
+        footer = [line for line in lines if line[1] > height - MARGIN]
+        for name, furniture in (("header", header), ("footer", footer)):
+            tops = sorted(line[1] for line in furniture)
+            assert tops and tops[-1] - tops[0] < 3, f"page {number}: the {name} takes more than one line"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_case_title_is_repeated_on_continuation_pages(editions, site, code):
+    """Every page of a case after its first names the case (number and title) in its running header."""
+    path, info, _ = editions[code]
+    pages = page_lines(path)
+    continued = 0
+    for case in site.cases:
+        pages_of_case = case_page_ranges(site, info)[case.id]
+        first_words = squash(title(case, code))[:12]
+        for number in pages_of_case[1:]:
+            header = squash(" ".join(l[4] for l in pages[number - 1] if l[3] < MARGIN))
+            assert squash(site.guide.short_title.get(code)) in header, f"page {number}"
+            assert squash(case.section) + first_words in header, f"{case.id}: page {number} header {header!r}"
+            continued += 1
+        first_header = squash(" ".join(l[4] for l in pages[pages_of_case[0] - 1] if l[3] < MARGIN))
+        assert squash(case.section) + first_words not in first_header, f"{case.id}: its heading is on the page"
+    assert continued > len(site.cases), "most cases run over several pages"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_no_label_heading_or_block_header_left_at_a_page_foot(editions, site, code):
+    """The last line above a page's footer is never a row label alone, a block header row or a heading."""
+    path, info, _ = editions[code]
+    gettext = load_translations(ROOT, code).gettext
+    labels = {squash(gettext(s)) for s in (
+        "Case study name", "Institution", "Case study author", "Country", "Target groups", "Date",
+        "Short description", "Background", "Keywords", "Achievements", "Awards", "Key success factors",
+        "Impact", "Photograph / diagram", "Website", "Name", "Role", "Address", "Telephone", "E-mail",
+        "Editorial notes")}
+    blocks = {squash(gettext(s)) for s in ("Profile", "Impact, results and outcomes", "Information sources",
+                                           "Contact details")}
+    headings = [squash(f"{case.section} {title(case, code)}") for case in site.cases]
+    headings += [squash(f"{s.number} {site.guide.partner(s.partner).name.get(code)}")
+                 for ch in site.guide.case_chapters for s in ch.sections]
+    headings += [squash(f"{ch.number} {ch.title.get(code)}") for ch in site.guide.introduction_chapters]
+    height = 841.89
+    pages = page_lines(path)
+    first_case = min(info.case_pages.values())
+    checked = 0
+    for number in range(first_case, info.pages + 1):
+        lines = body_lines(pages[number - 1], height)
+        bottom = max(line[3] for line in lines)
+        last = [line for line in lines if line[3] > bottom - 3]
+        if all(line[2] <= LABEL_COLUMN + 1 for line in last):  # nothing in the text column at the foot
+            foot = squash(" ".join(line[4] for line in last))
+            assert foot not in labels, f"page {number}: label {foot!r} left at the foot"
+        foot = squash(" ".join(line[4] for line in last))
+        assert foot.casefold() not in {b.casefold() for b in blocks}, f"page {number}: block header at the foot"
+        assert not any(h.startswith(foot) and len(foot) > 4 for h in headings), f"page {number}: heading at the foot"
+        checked += 1
+    assert checked > 50
+
+
+# --- layout rules that the text cannot show ---------------------------------------------
+
+def layout_problems(document) -> tuple[list[str], dict[str, int]]:
+    """Return the page-break rules a laid-out edition breaks, and some counts."""
+    from weasyprint.formatting_structure import boxes
+
+    problems, counts = [], {"split rows": 0, "split paragraphs": 0, "pages": len(document.pages)}
+    rows: dict = {}  # <tr> → [(page, lines of its text cell on that page)]
+    paragraphs: dict = {}  # element holding lines → {page: lines}
+
+    def walk(box, ancestors, page, found):
+        box = getattr(box, "_box", box)  # absolutely positioned boxes sit in placeholders
+        if isinstance(box, boxes.LineBox):
+            if box.position_y + box.height > found["bottom"] + 0.5:
+                problems.append(f"page {page}: a line runs off the page")
+            return
+        if isinstance(box, boxes.TableRowBox) and any(
+                isinstance(a, boxes.TableBox) and "template" in (a.element.get("class") or "") for a in ancestors):
+            lines = sum(isinstance(b, boxes.LineBox) for b in box.children[-1].descendants(placeholders=True))
+            rows.setdefault(box.element, []).append((page, lines))
+        if isinstance(box, boxes.BlockContainerBox) and box.children and all(
+                isinstance(child, boxes.LineBox) for child in box.children):
+            lines_on = paragraphs.setdefault(box.element, {})
+            lines_on[page] = lines_on.get(page, 0) + len(box.children)
+            if box.style["position"] != "absolute" and not any(a.style["position"] == "absolute" for a in ancestors):
+                found["last"] = [box, *reversed(ancestors)]
+        for child in getattr(box, "children", ()):
+            walk(child, [*ancestors, box], page, found)
+
+    for number, page in enumerate(document.pages, 1):
+        page_box = page._page_box
+        found = {"bottom": page_box.content_box_y() + page_box.height, "last": None}
+        for child in page_box.children:
+            if not isinstance(child, boxes.MarginBox):
+                walk(child, [], number, found)
+        for box in found["last"] or ():  # what ends the page, innermost first
+            if box.element_tag in ("h1", "h2", "h3", "h4"):
+                problems.append(f"page {number}: a heading ({box.element_tag}) is last on the page")
+            if (isinstance(box, boxes.TableRowBox) and "block" in (box.element.get("class") or "")
+                    and number < len(document.pages)):
+                problems.append(f"page {number}: a block header row is last on the page")
+    for element, fragments in rows.items():
+        if len(fragments) > 1:
+            counts["split rows"] += 1
+            label = "".join(element[0].itertext()).strip()
+            if "flow" not in (element.get("class") or ""):
+                problems.append(f"page {fragments[0][0]}: the short row {label!r} breaks across pages")
+            for number, lines in fragments:
+                if lines < 2:
+                    problems.append(f"page {number}: row {label!r} keeps {lines} line(s) of text on this page")
+    for element, lines_on in paragraphs.items():
+        if len(lines_on) > 1:
+            counts["split paragraphs"] += 1
+            for number, lines in lines_on.items():
+                if lines < 2:
+                    problems.append(f"page {number}: a <{element.tag}> keeps {lines} line on this page")
+    return problems, counts
+
+
+def render_and_check(edition: pdf.Edition) -> tuple[list[str], dict[str, int], bytes]:
+    """Render an edition again through the same steps as the build, checking its layout on the way."""
+    started = time.perf_counter()
+    document = pdf.layout_edition(edition.html, edition.base_url, edition.stylesheet)
+    problems, counts = layout_problems(document)
+    return problems, counts, pdf.write_edition(document, started).body
+
+
+@pytest.fixture(scope="module")
+def second_rendering(site):
+    """Both editions rendered a second time (in parallel), with their layout checked: {code: result}."""
+    editions = pdf.prepare_editions(site)
+    with ProcessPoolExecutor(max_workers=2, mp_context=pdf._process_context()) as pool:
+        return dict(zip(CODES, pool.map(render_and_check, editions)))
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_page_break_rules_hold_in_the_layout(second_rendering, code):
+    """Rows break only between lines, keeping two lines of text on each page; short rows never break;
+    paragraphs keep two lines on each page (orphans, widows); no heading or block header row is last
+    on a page; no line runs off the page."""
+    problems, counts, _ = second_rendering[code]
+    assert not problems
+    assert counts["split rows"] >= 10, f"long rows do break across pages: {counts}"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_same_input_gives_byte_identical_pdfs(editions, second_rendering, code):
+    assert second_rendering[code][2] == editions[code][2], "the second rendering differs"
+
+
+def long_row_project(project: Path) -> None:
+    """Give the small project's case a background (in both languages) longer than a page."""
+    case = project / "cases" / "um-chemelot-inscite.yaml"
+    source = case.read_text(encoding="utf-8")
+    paragraph = {"en": "A long background paragraph that runs on and on to fill the page. " * 6,
+                 "zh": "这是一个很长的背景段落，用来填满整页的篇幅，以检查表格行能否跨页断开。" * 6}
+    head, background = source.split("\n  background:\n", 1)
+    for code in CODES:
+        marker = f"\n    {code}: |\n"
+        text = "".join(f"      {i}. {paragraph[code]}\n\n" for i in range(1, 25))
+        background = background.replace(marker, f"{marker}      LONGSTART\n\n{text}      LONGEND\n\n", 1)
+    case.write_text(head + "\n  background:\n" + background, encoding="utf-8")
+
+
+def test_a_row_taller_than_a_page_breaks_instead_of_overflowing(project):
+    long_row_project(project)
+    site = load_site(project)[0]
+    for edition in pdf.prepare_editions(site):
+        assert "LONGEND" in edition.html
+        problems, counts = layout_problems(pdf.layout_edition(edition.html, edition.base_url, edition.stylesheet))
+        assert not problems, f"{edition.code}: {problems}"
+        assert counts["split rows"] >= 2
+
+
+# --- reproducible, dated, cached ------------------------------------------------------
+
+def test_source_date_epoch_dates_the_pdfs(project, monkeypatch):
+    """SOURCE_DATE_EPOCH sets the creation and modification dates (else the newest case date does)."""
+    from pypdf import PdfReader
+
+    site = load_site(project)[0]
+    bodies = []
+    for epoch in (1_600_000_000, 1_700_000_000):
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", str(epoch))
+        english = next(e for e in pdf.prepare_editions(site) if e.code == "en")
+        body = pdf.render_all([english])[0].body
+        meta = PdfReader(io.BytesIO(body)).metadata
+        expected = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
+        assert meta.creation_date == expected and meta.modification_date == expected
+        bodies.append(body)
+    assert bodies[0] != bodies[1]
+
+
+def test_fingerprint_covers_what_an_edition_shows(project):
+    """An edition's fingerprint changes with its own text, the images it shows and the stylesheet."""
+    from PIL import Image
+
+    (project / "cases" / "images").mkdir()
+    picture = project / "cases" / "images" / "diagram.png"
+    Image.new("RGB", (40, 30), "red").save(picture)
+    case = project / "cases" / "small-case.yaml"
+    case.write_text(case.read_text(encoding="utf-8") + "image:\n  file: cases/images/diagram.png\n"
+                    "  alt: {en: A red diagram, zh: 红色图表}\n", encoding="utf-8")
+
+    def fingerprints():
+        return {e.code: e.fingerprint for e in pdf.prepare_editions(load_site(project)[0])}
+
+    before = fingerprints()
+    assert fingerprints() == before, "the same input gives the same fingerprint"
+    Image.new("RGB", (40, 30), "blue").save(picture)
+    after_image = fingerprints()
+    assert all(after_image[c] != before[c] for c in CODES)
+    case.write_text(case.read_text(encoding="utf-8").replace("zh: 红色图表", "zh: 红色示意图"), encoding="utf-8")
+    after_text = fingerprints()
+    assert after_text["en"] == after_image["en"] and after_text["zh"] != after_image["zh"]
+    stylesheet = project / pdf.STYLESHEET
+    stylesheet.write_text(stylesheet.read_text(encoding="utf-8") + "\n/* changed */\n", encoding="utf-8")
+    assert all(fingerprints()[c] != after_text[c] for c in CODES)
+
+
+def test_build_reuses_unchanged_pdfs(project, tmp_path, monkeypatch):
+    """A second build takes both PDFs from .cache/pdf/; changing a case's English text renders the
+    English edition again, and only that one."""
+    rendered = []
+    original = pdf.render_all
+
+    def counting(editions, **kwargs):
+        rendered.extend(e.code for e in editions)
+        return original(editions, **kwargs)
+
+    monkeypatch.setattr(pdf, "render_all", counting)
+    output = tmp_path / "output"
+    build_pdfs_only(project, output)
+    assert sorted(rendered) == ["en", "zh"]
+    first = {p.name: p.read_bytes() for p in (output / "downloads").glob("*.pdf")}
+    assert len(first) == 2
+    assert len(list((project / ".cache" / "pdf").glob("*.pdf"))) == 2
+
+    rendered.clear()
+    build_pdfs_only(project, output)
+    assert rendered == [], "nothing changed: nothing rendered"
+    assert {p.name: p.read_bytes() for p in (output / "downloads").glob("*.pdf")} == first
+
+    case = project / "cases" / "um-chemelot-inscite.yaml"
+    source = case.read_text(encoding="utf-8")
+    assert source.count("received an EU OPZuid grant") == 1  # English text only
+    case.write_text(source.replace("received an EU OPZuid grant", "received an EU OPZuid grant (changed)"),
+                    encoding="utf-8")
+    build_pdfs_only(project, output)
+    assert rendered == ["en"]
+    en = next((output / "downloads").glob("*-en.pdf"))
+    zh = next((output / "downloads").glob("*-zh.pdf"))
+    assert en.read_bytes() != first[en.name] and zh.read_bytes() == first[zh.name]
+    assert "OPZuid grant (changed)" in text(en)
