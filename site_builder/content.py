@@ -173,18 +173,16 @@ def reusing_files(cache: dict):
 
 def _load(root: Path, path: Path, model: type[BaseModel], problems: list[Problem]):
     cache = _file_cache.get()
+    if cache is None:
+        return _read(root, path, model, problems)
     try:
-        key = (root, path, model, hashlib.blake2b(path.read_bytes()).digest()) if cache is not None else None
-    except OSError:
-        key = None
-    if key is None or key not in cache:  # type: ignore[operator]
+        key = (root, path, model, hashlib.blake2b(path.read_bytes()).digest())
+    except OSError:  # unreadable: _read reports it
+        return _read(root, path, model, problems)
+    if key not in cache:
         found: list[Problem] = []
-        loaded = _read(root, path, model, found)
-        if key is None:
-            problems += found
-            return loaded
-        cache[key] = (loaded, found)  # type: ignore[index]
-    loaded, found = cache[key]  # type: ignore[index]
+        cache[key] = (_read(root, path, model, found), found)
+    loaded, found = cache[key]
     problems += found
     return loaded
 
