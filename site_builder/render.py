@@ -25,6 +25,7 @@ from .markup import plain_text, render_markdown
 from .models import Case, Text
 
 THEME_DIR = Path("themes") / "default"
+JINJA_CACHE = Path(".cache") / "jinja"  # compiled templates; git-ignored, safe to delete
 
 
 @dataclass(frozen=True)
@@ -45,26 +46,18 @@ class PdfInfo:
     case_pages: dict[str, int] = field(default_factory=dict)
 
 
-class _CompiledTemplates(jinja2.BytecodeCache):
-    """Compiled templates shared by every environment of the process; a template recompiles when its source changes.
+def compiled_templates(root: Path) -> jinja2.BytecodeCache | None:
+    """Return Jinja's on-disk cache of compiled templates under .cache/jinja/ (None where it cannot be written).
 
-    Both languages (and every rebuild of the live preview) use the same templates,
-    so each is compiled once, not once per environment.
+    Compiling the theme's templates costs more than a third of a second on every
+    build; Jinja recompiles a template only when its source changes.
     """
-
-    def __init__(self) -> None:
-        self._code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        code = self._code.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)  # ignored by Jinja when the source's checksum differs
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
-
-
-_COMPILED = _CompiledTemplates()
+    folder = root / JINJA_CACHE
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 @dataclass(frozen=True)
@@ -89,6 +82,7 @@ class Renderer:
         self.facet_keys = facet_keys(self.facets)
         self._pages: list[Page] | None = None
         self.related = related_cases(site)
+        self.compiled = compiled_templates(site.root)
         self.envs = {lang.code: self._environment(lang.code) for lang in LANGUAGES}
 
     # --- environment -------------------------------------------------------------
@@ -97,7 +91,7 @@ class Renderer:
             loader=jinja2.FileSystemLoader(self.site.root / THEME_DIR / "templates"),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
-            bytecode_cache=_COMPILED,
+            bytecode_cache=self.compiled,
             extensions=["jinja2.ext.i18n"],
             trim_blocks=True,
             lstrip_blocks=True,
