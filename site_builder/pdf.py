@@ -45,6 +45,7 @@ from .content import Site
 from .i18n import LANGUAGES
 from .problems import ContentError, Problem
 from .render import THEME_DIR, Output, PdfInfo, Renderer, build_timestamp
+from .write import replace_file
 
 log = logging.getLogger(__name__)
 
@@ -273,9 +274,8 @@ def _cache_put(cache: Path, edition: Edition, rendered: Rendered) -> None:
     info = {"fingerprint": edition.fingerprint, "language": edition.code, "pages": rendered.pages,
             "case_pages": rendered.case_pages, "sha256": hashlib.sha256(rendered.body).hexdigest()}
     try:
-        cache.mkdir(parents=True, exist_ok=True)
-        _write_atomically(pdf_file, rendered.body)
-        _write_atomically(info_file, json.dumps(info, indent=1, sort_keys=True).encode("utf-8"))
+        replace_file(cache, pdf_file.name, rendered.body)
+        replace_file(cache, info_file.name, json.dumps(info, indent=1, sort_keys=True).encode("utf-8"))
         entries = sorted(cache.glob(f"{edition.code}-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in entries[CACHE_KEEP:]:
             old.unlink(missing_ok=True)
@@ -288,8 +288,3 @@ def _cache_files(cache: Path, edition: Edition) -> tuple[Path, Path]:
     stem = f"{edition.code}-{edition.fingerprint[:32]}"
     return cache / f"{stem}.json", cache / f"{stem}.pdf"
 
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)

@@ -35,7 +35,7 @@ from .content import CASES_DIR, GUIDE_FILE, POLICIES_DIR, load_site
 from .incremental import LiveSite, Pass, Watcher
 from .problems import ContentError, Problem, display_path
 from .render import THEME_DIR
-from .write import publish, replace_file
+from .write import STAGING_PREFIX, publish, replace_file
 
 log = logging.getLogger(__name__)
 
@@ -503,7 +503,7 @@ class _Indexer(_Debounced):
         from .search import index_site
 
         started = time.perf_counter()
-        staging = Path(tempfile.mkdtemp(prefix=".staging-pagefind-", dir=self.output.parent))
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}pagefind-", dir=self.output.parent))
         try:
             index_site(self.output, staging)
             if self._stop.is_set():

@@ -43,7 +43,7 @@ def replace_file(folder: Path, path: str, body: bytes) -> None:
     """Write one file under `folder` so that a reader sees either the old bytes or the new, never a part."""
     target = folder / path
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f"{STAGING_PREFIX}{target.name}.part")
+    temporary = target.with_name(f"{STAGING_PREFIX}{target.name}.{os.getpid()}.part")  # per process: two may write
     temporary.write_bytes(body)
     os.replace(temporary, target)
 
