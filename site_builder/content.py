@@ -81,6 +81,16 @@ def policy_files(root: Path) -> list[Path]:
     return sorted((root / POLICIES_DIR).glob("*.yaml"))
 
 
+def model_for(root: Path, path: Path) -> type[BaseModel]:
+    """Return the model of a content file, from where it lies in the project."""
+    resolved = path.resolve()
+    if resolved == (root / GUIDE_FILE).resolve():
+        return Guide
+    if resolved == (root / NEEDS_FILE).resolve():
+        return NeedsAnalysis
+    return Policy if resolved.parent.name == POLICIES_DIR else Case
+
+
 def load_guide(root: Path) -> Guide:
     """Load and check the guide data alone; raise ContentError when it is wrong."""
     problems: list[Problem] = []
@@ -115,10 +125,11 @@ def load_site(root: Path, *, draft: bool = False, files: list[Path] | None = Non
     if files is None:
         chosen_cases, chosen_policies = case_files(root), policy_files(root)
         chosen_needs = needs_path if needs_path.exists() else None
-    else:  # files named on the command line: each is checked as what its folder holds
-        chosen_policies = [f for f in files if f.resolve().parent.name == POLICIES_DIR]
-        chosen_needs = next((f for f in files if f.resolve() == needs_path.resolve()), None)
-        chosen_cases = [f for f in files if f not in chosen_policies and f != chosen_needs]
+    else:  # files named on the command line: each is checked as what its place in the project holds
+        kinds = {f: model_for(root, f) for f in files}
+        chosen_policies = [f for f, kind in kinds.items() if kind is Policy]
+        chosen_needs = next((f for f, kind in kinds.items() if kind is NeedsAnalysis), None)
+        chosen_cases = [f for f, kind in kinds.items() if kind is Case]
     loaded: list[tuple[YamlDocument, Case]] = []
     for path in chosen_cases:
         doc, case = _load(root, path, Case, problems)

@@ -110,16 +110,14 @@ def _content_files(root: Path) -> list[Path]:
 
 def _texts(root: Path, path: Path):
     """Yield (field, Text) of a content file, validated leniently (status must work on drafts)."""
-    from .content import GUIDE_FILE, NEEDS_FILE, POLICIES_DIR, iter_texts
-    from .models import Case, Guide, NeedsAnalysis, Policy
+    from .content import iter_texts, model_for
     from .yamlsource import dotted, load_yaml
 
     from pydantic import ValidationError
 
     from .problems import ContentError, Problem
 
-    model = {root / GUIDE_FILE: Guide, root / NEEDS_FILE: NeedsAnalysis}.get(path)
-    model = model or (Policy if path.parent == root / POLICIES_DIR else Case)
+    model = model_for(root, path)
     name = path.relative_to(root).as_posix()
     try:
         value = model.model_validate(load_yaml(path, name).data)
