@@ -31,11 +31,8 @@ class Facet:
     title: str
     values: tuple[FacetValue, ...]
 
-    def value(self, key: str) -> FacetValue:
-        return next(v for v in self.values if v.key == key)
 
-
-@lru_cache(maxsize=8192)  # called for every keyword of every pair of cases
+@lru_cache(maxsize=8192)  # called for every keyword and target group on every page that links it
 def slugify(text: str) -> str:
     """Return a URL-safe key for a label ("Spin-off companies" → "spin-off-companies")."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -56,8 +53,9 @@ def _facet(facet_id: str, title: str, cases: Iterable[Case], values_of: Callable
     for case in cases:
         for key, label in values_of(case):
             labels.setdefault(key, label)
-            if all(c is not case for c in members.setdefault(key, [])):  # `in` would compare whole cases
-                members[key].append(case)
+            held = members.setdefault(key, [])
+            if not held or held[-1] is not case:  # cases come one at a time: a repeat is the last one added
+                held.append(case)
     keys = sorted(labels, key=lambda k: labels[k].en.lower()) if sort_by_label else list(labels)
     return Facet(facet_id, title, tuple(FacetValue(k, labels[k], tuple(members[k])) for k in keys))
 
