@@ -192,7 +192,15 @@ def search(page, term: str, everything=False) -> list[str]:
         ".pagefind-ui__result-title .pagefind-ui__result-link", "els => els.map(e => e.href)")]
 
 
+def result_titles(page) -> list[tuple[str, str]]:
+    """Return the path and title of each page found (not of the headings under it), in order."""
+    links = page.eval_on_selector_all(".pagefind-ui__result-inner > .pagefind-ui__result-title .pagefind-ui__result-link",
+                                      "els => els.map(e => [e.href, e.textContent.trim()])")
+    return [(urlsplit(href).path, title) for href, title in links]
+
+
 SEARCH_TERM = {"en": "proof of concept", "zh": "知识产权"}
+SECTION_FIRST = re.compile(r"\d+(\.\d+)+ \S")  # "3.6.1 Title": the case's section number, then its title
 
 
 def visible_cases(page) -> set[str]:
@@ -330,11 +338,15 @@ def test_chinese_search_finds_chinese_cases(tabs, site_url, built, cases, term):
 def test_english_search_finds_the_proof_of_concept_case(tabs, site_url):
     with tabs.open(f"{site_url}/en/search/") as (page, problems):
         results = search(page, "proof of concept")
-        labels = page.eval_on_selector_all(".pagefind-ui__result-tag", "els => els.map(e => e.textContent)")
+        titles = result_titles(page)
+        tags = page.eval_on_selector_all(".pagefind-ui__result-tag", "els => els.map(e => e.textContent)")
         assert not problems, problems
     assert results[0] == f"/en/cases/{CASE}/"
     assert all(r.startswith("/en/") for r in results), results
-    assert labels and all(label.startswith("Section") for label in labels), labels
+    # A case's section number leads its title, as in the guide, instead of a "section: …" tag.
+    case_titles = [title for path, title in titles if "/cases/" in path]
+    assert case_titles and all(SECTION_FIRST.match(title) for title in case_titles), titles
+    assert not tags, tags
 
 
 def test_search_takes_the_query_from_the_address(tabs, site_url):
@@ -342,8 +354,11 @@ def test_search_takes_the_query_from_the_address(tabs, site_url):
         page.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)
         assert page.input_value("#search input") == "知识产权"
         page.wait_for_function("!document.querySelector('#search .pagefind-ui__loading')")
-        labels = page.eval_on_selector_all(".pagefind-ui__result-tag", "els => els.map(e => e.textContent)")
-        assert labels and not [label for label in labels if re.search("[A-Za-z]{3}", label)], labels
+        titles = result_titles(page)
+        tags = page.eval_on_selector_all(".pagefind-ui__result-tag", "els => els.map(e => e.textContent)")
+    case_titles = [title for path, title in titles if "/cases/" in path]
+    assert case_titles and all(SECTION_FIRST.match(title) for title in case_titles), titles
+    assert not tags, tags
 
 
 # 4. Side by side -----------------------------------------------------------------------------------------------

@@ -3,21 +3,18 @@ window.addEventListener("DOMContentLoaded", function () {
   "use strict";
   var box = document.getElementById("search");
   if (!box || typeof PagefindUI === "undefined") return;
-  var sectionLabel = box.getAttribute("data-section-label") || "Section";
   new PagefindUI({
     element: "#search",
     bundlePath: box.getAttribute("data-bundle"),
     showImages: false,
     showSubResults: true,
     translations: { placeholder: box.getAttribute("data-placeholder"), zero_results: box.getAttribute("data-zero") },
-    // Pagefind shows each metadata key as a label: give the section number a label in the page's language.
+    // Pagefind would show the section number as a tag "section: 3.6.1", with an English key and an
+    // ASCII colon on Chinese pages; the number goes before the title instead, as in the guide.
     processResult: function (result) {
       if (result.meta && result.meta.section) {
-        var meta = {};
-        Object.keys(result.meta).forEach(function (key) {
-          meta[key === "section" ? sectionLabel : key] = result.meta[key];
-        });
-        result.meta = meta;
+        result.meta.title = result.meta.section + " " + (result.meta.title || "");
+        delete result.meta.section;
       }
       return result;
     }
