@@ -356,9 +356,13 @@ def test_search_takes_the_query_from_the_address(tabs, site_url):
         page.wait_for_function("!document.querySelector('#search .pagefind-ui__loading')")
         titles = result_titles(page)
         tags = page.eval_on_selector_all(".pagefind-ui__result-tag", "els => els.map(e => e.textContent)")
+        excerpts = page.eval_on_selector_all(".pagefind-ui__result-excerpt", "els => els.map(e => e.textContent)")
     case_titles = [title for path, title in titles if "/cases/" in path]
     assert case_titles and all(SECTION_FIRST.match(title) for title in case_titles), titles
     assert not tags, tags
+    # Pagefind joins blocks with ". "; on Chinese pages that becomes a full stop "。".
+    assert excerpts and not [e for e in excerpts if re.search(r"[\u3400-\u9fff]\. |^\. |。 [^\x00-\x7f]", e)], excerpts
+    assert any("。" in e for e in excerpts), excerpts
 
 
 # 4. Side by side -----------------------------------------------------------------------------------------------

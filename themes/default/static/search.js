@@ -3,6 +3,15 @@ window.addEventListener("DOMContentLoaded", function () {
   "use strict";
   var box = document.getElementById("search");
   if (!box || typeof PagefindUI === "undefined") return;
+  // Pagefind joins the blocks of a page with ". " in its excerpts (and a space after a block
+  // that ends in a full stop). In Chinese text that is an ideographic full stop, with no space.
+  var chinese = /^zh/i.test(document.documentElement.lang);
+  function fullStops(excerpt) {
+    if (!chinese || !excerpt) return excerpt;
+    return excerpt.replace(/^\. /, "")
+      .replace(/([\u3400-\u9fff》」』】）”])(<\/mark>)?\. /g, "$1$2。")
+      .replace(/([。！？；》」』】）”])(<\/mark>)? (?=[^\x00-\x7f])/g, "$1$2");
+  }
   new PagefindUI({
     element: "#search",
     bundlePath: box.getAttribute("data-bundle"),
@@ -16,6 +25,8 @@ window.addEventListener("DOMContentLoaded", function () {
         result.meta.title = result.meta.section + " " + (result.meta.title || "");
         delete result.meta.section;
       }
+      result.excerpt = fullStops(result.excerpt);
+      (result.sub_results || []).forEach(function (sub) { sub.excerpt = fullStops(sub.excerpt); });
       return result;
     }
   });
