@@ -36,9 +36,9 @@ fi
 
 # The virtual environment is made from Debian's own python3 (installed above), not
 # from whichever python3 comes first on PATH: it is the interpreter a fresh Debian
-# machine has, and its optimised, statically linked build renders the PDFs about a
-# fifth faster than one that loads libpython as a shared library, as pyenv's do
-# (bench/pdf.py). A .venv made from another interpreter is made again.
+# machine has, and its optimised, statically linked build rendered the PDFs 10-25 %
+# faster in bench/pdf.py than one that loads libpython as a shared library, as
+# pyenv's do. A .venv made from another interpreter is made again.
 python=/usr/bin/python3
 "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed" >&2; exit 1; }
 
