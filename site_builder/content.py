@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -130,22 +131,9 @@ def load_site(root: Path, *, draft: bool = False, files: list[Path] | None = Non
         chosen_policies = [f for f, kind in kinds.items() if kind is Policy]
         chosen_needs = next((f for f, kind in kinds.items() if kind is NeedsAnalysis), None)
         chosen_cases = [f for f, kind in kinds.items() if kind is Case]
-    loaded: list[tuple[YamlDocument, Case]] = []
-    for path in chosen_cases:
-        doc, case = _load(root, path, Case, problems)
-        if doc and case:
-            loaded.append((doc, case))
-            if files is None and case.id != path.stem:
-                problems.append(_at(doc, ("id",), f"id '{case.id}' differs from the file name '{path.name}'",
-                                    f"rename the file to {case.id}.yaml, or set id: {path.stem}"))
-    policies: list[tuple[YamlDocument, Policy]] = []
-    for path in chosen_policies:
-        doc, policy = _load(root, path, Policy, problems)
-        if doc and policy:
-            policies.append((doc, policy))
-            if policy.id != path.stem:
-                problems.append(_at(doc, ("id",), f"id '{policy.id}' differs from the file name '{path.name}'",
-                                    f"rename the file to {policy.id}.yaml, or set id: {path.stem}"))
+    # A case file named on the command line may be a draft under any name; the project's own are named by id.
+    loaded = _load_all(root, chosen_cases, Case, problems, named_by_id=files is None)
+    policies = _load_all(root, chosen_policies, Policy, problems, named_by_id=True)
     needs_doc, needs = _load(root, chosen_needs, NeedsAnalysis, problems) if chosen_needs else (None, None)
     if guide_doc and guide:
         problems += _check_guide(guide_doc, guide)
@@ -163,6 +151,20 @@ def load_site(root: Path, *, draft: bool = False, files: list[Path] | None = Non
     ordered_policies = tuple(sorted((p for _, p in policies), key=lambda p: (p.jurisdiction != "national", p.date, p.id)))
     assert guide is not None
     return Site(root=root, guide=guide, cases=cases, draft=draft, policies=ordered_policies, needs=needs), sorted(problems)
+
+
+def _load_all(root: Path, paths: list[Path], model: type[BaseModel], problems: list[Problem], *,
+              named_by_id: bool) -> list[tuple[YamlDocument, Any]]:
+    """Load files of one model; with `named_by_id`, each file's name must be its id."""
+    loaded = []
+    for path in paths:
+        doc, item = _load(root, path, model, problems)
+        if doc and item:
+            loaded.append((doc, item))
+            if named_by_id and item.id != path.stem:
+                problems.append(_at(doc, ("id",), f"id '{item.id}' differs from the file name '{path.name}'",
+                                    f"rename the file to {item.id}.yaml, or set id: {path.stem}"))
+    return loaded
 
 
 _file_cache: ContextVar[dict | None] = ContextVar("_file_cache", default=None)
@@ -242,15 +244,8 @@ def _check_cases(root: Path, guide: Guide, loaded: list[tuple[YamlDocument, Case
     sections = {s.number: (s, ch) for ch in guide.case_chapters for s in ch.sections}
     partner_ids = {p.id for p in guide.partners}
     theme_ids = {t.id for t in guide.themes}
-    for key, what, hint in (("id", "id", "every case needs its own id"),
-                            ("section", "section", "run `python -m site_builder new` to get the next free number")):
-        users: dict[str, list[YamlDocument]] = {}
-        for doc, case in loaded:
-            users.setdefault(getattr(case, key), []).append(doc)
-        for value, docs in users.items():
-            for doc in docs if len(docs) > 1 else []:
-                others = ", ".join(d.file for d in docs if d is not doc)
-                problems.append(_at(doc, (key,), f"{what} {value} is also used by {others}", hint))
+    problems += _duplicates(loaded, "id", "every case needs its own id")
+    problems += _duplicates(loaded, "section", "run `python -m site_builder new` to get the next free number")
     by_id = {case.id for _, case in loaded}
     for doc, case in loaded:
         if case.partner not in partner_ids:
@@ -267,9 +262,7 @@ def _check_cases(root: Path, guide: Guide, loaded: list[tuple[YamlDocument, Case
             if chapter.region != case.region:
                 problems.append(_at(doc, ("region",), f"chapter {chapter.number} holds {chapter.region} cases",
                                     f"set region: {chapter.region}"))
-        for i, theme in enumerate(case.themes):
-            if theme not in theme_ids:
-                problems.append(_at(doc, ("themes", i), f"unknown theme '{theme}'", _choices(theme, theme_ids)))
+        problems += _unknown_themes(doc, case.themes, theme_ids)
         if case.image and case.image.file:
             problems += _check_image(root, doc, case.image.file)
     for doc, case in loaded:
@@ -280,18 +273,29 @@ def _check_cases(root: Path, guide: Guide, loaded: list[tuple[YamlDocument, Case
 
 
 def _check_policies(guide: Guide, loaded: list[tuple[YamlDocument, Policy]]) -> list[Problem]:
-    problems = []
+    problems = _duplicates(loaded, "id", "every policy needs its own id")
     theme_ids = {t.id for t in guide.themes}
-    seen: dict[str, str] = {}
     for doc, policy in loaded:
-        if policy.id in seen:
-            problems.append(_at(doc, ("id",), f"id {policy.id} is also used by {seen[policy.id]}",
-                                "every policy needs its own id"))
-        seen.setdefault(policy.id, doc.file)
-        for i, theme in enumerate(policy.themes):
-            if theme not in theme_ids:
-                problems.append(_at(doc, ("themes", i), f"unknown theme '{theme}'", _choices(theme, theme_ids)))
+        problems += _unknown_themes(doc, policy.themes, theme_ids)
     return problems
+
+
+def _duplicates(loaded: list[tuple[YamlDocument, Any]], key: str, hint: str) -> list[Problem]:
+    """Report, in every file that shares it, a value of `key` that must be unique."""
+    users: dict[str, list[YamlDocument]] = {}
+    for doc, item in loaded:
+        users.setdefault(getattr(item, key), []).append(doc)
+    problems = []
+    for value, docs in users.items():
+        for doc in docs if len(docs) > 1 else []:
+            others = ", ".join(d.file for d in docs if d is not doc)
+            problems.append(_at(doc, (key,), f"{key} {value} is also used by {others}", hint))
+    return problems
+
+
+def _unknown_themes(doc: YamlDocument, themes: list[str], theme_ids: set[str]) -> list[Problem]:
+    return [_at(doc, ("themes", i), f"unknown theme '{theme}'", _choices(theme, theme_ids))
+            for i, theme in enumerate(themes) if theme not in theme_ids]
 
 
 def _check_charts(doc: YamlDocument, needs: NeedsAnalysis) -> list[Problem]:
