@@ -238,20 +238,20 @@ def render_site(site: Site, *, base_url: str = "/", pdfs: dict[str, PdfInfo] | N
     """Return every file of the website: pages in each language, data files, feeds, static assets."""
     renderer = Renderer(site, base_url, pdfs)
     outputs = [renderer.render_page(page, lang.code) for lang in LANGUAGES for page in renderer.pages()]
-    return outputs + site_files(renderer)
+    return outputs + site_files(renderer) + static_files(site.root)
 
 
 def site_files(renderer: Renderer) -> list[Output]:
-    """Return every file of the website other than the pages of `Renderer.pages`.
+    """Return every file of the website other than the pages of `Renderer.pages` and the static files.
 
-    The live preview renders the pages one by one, most wanted first, then these.
+    The live preview writes the static files first, renders the pages one by one, most
+    wanted first, then these.
     """
     site = renderer.site
     outputs = _language_root(renderer)
     outputs += _citations(renderer)
     outputs += _data_files(site)
     outputs += _feeds_and_sitemap(renderer)
-    outputs += static_files(site.root)
     outputs += case_images(site)
     return outputs
 
