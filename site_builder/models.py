@@ -390,6 +390,9 @@ class Policy(Model):
     source: PolicySource
     summary: PolicySummary
     themes: list[Slug] = Field(min_length=1, description="Ids of the guide's themes (guide/guide.yaml) it touches.")
+    editorial_notes: list[Text] = Field(
+        default_factory=list, description="Where this file corrects its source: what was corrected and why."
+    )
 
 
 # --- The needs-analysis survey behind the guide --------------------------------------
