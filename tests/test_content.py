@@ -30,6 +30,7 @@ LABELS = {
 # editorial_notes, which quote the source's words, so a correction is never silent.
 CORRECTIONS = {
     ("3.1.2", "impact.achievements"): [("RMB70,144.6 million", "RMB 701.446 million")],
+    ("3.5.2", "profile.short_description"): [("However, there is are strategies", "In addition, there are strategies")],
 }
 STOP_LABELS = ("PHOTOGRAPH", "INFORMATION SOURCES", "WEBSITE", "CONTACT DETAILS", "IMPACT RESULTS", "IMPACT|RESULTS")
 DEBRIS = re.compile(r"<[a-z/][^>]*>|Co-funded by the\s*\n|Erasmus\+ Programme\s*\nof the|\t|-{5,}|•|Case name\s+Study|"
