@@ -30,6 +30,7 @@ LABELS = {
 # editorial_notes, which quote the source's words, so a correction is never silent.
 CORRECTIONS = {
     ("3.1.2", "impact.achievements"): [("RMB70,144.6 million", "RMB 701.446 million")],
+    ("3.1.3", "impact.achievements"): [("Shenzheng", "Shenzhen")],
     ("3.5.2", "profile.short_description"): [("However, there is are strategies", "In addition, there are strategies")],
 }
 STOP_LABELS = ("PHOTOGRAPH", "INFORMATION SOURCES", "WEBSITE", "CONTACT DETAILS", "IMPACT RESULTS", "IMPACT|RESULTS")
@@ -185,3 +186,15 @@ def test_chinese_text_has_no_stray_spaces_or_ascii_punctuation(site):
                 if re.search(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]", line) or re.search(r"[\u4e00-\u9fff][,;:?!]", line):
                     bad.append(line[:80])
     assert not bad, bad[:10]
+
+
+def test_chinese_text_has_no_italics(site):
+    """Chinese has no italic type: titles go in 《》, names of programmes and awards in “”."""
+    from site_builder.content import iter_texts
+    from site_builder.markup import render_markdown
+
+    italic = []
+    for model in [site.guide, *site.cases, *site.policies, *([site.needs] if site.needs else [])]:
+        for path, text in iter_texts(model):
+            italic += re.findall(r"<em>(.*?)</em>", render_markdown(text.zh))
+    assert not italic, italic[:10]
