@@ -198,3 +198,11 @@ def test_chinese_text_has_no_italics(site):
         for path, text in iter_texts(model):
             italic += re.findall(r"<em>(.*?)</em>", render_markdown(text.zh))
     assert not italic, italic[:10]
+
+
+def test_case_titles_are_unique_in_each_language(site):
+    """Contents, bookmarks, running heads and search results tell every case apart (2.3.2 is the update)."""
+    for lang in ("en", "zh"):
+        titles = Counter(c.profile.name.get(lang) for c in site.cases)
+        assert not [t for t, n in titles.items() if n > 1], lang
+    assert site.case("um-chemelot-inscite-update").profile.name.zh.endswith("（更新）")
