@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from site_builder.content import load_site
-from site_builder.glossary import glossary_misses, load_glossary
+from site_builder.glossary import amount_misses, entity_misses, glossary_misses, load_entities, load_glossary
 from site_builder.i18n import translation_status
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -206,3 +206,63 @@ def test_case_titles_are_unique_in_each_language(site):
         titles = Counter(c.profile.name.get(lang) for c in site.cases)
         assert not [t for t, n in titles.items() if n > 1], lang
     assert site.case("um-chemelot-inscite-update").profile.name.zh.endswith("（更新）")
+
+
+def content_models(site):
+    return ([("guide", site.guide)] + [(c.id, c) for c in site.cases] + [(p.id, p) for p in site.policies]
+            + ([("needs-analysis", site.needs)] if site.needs else []))
+
+
+def test_named_entities_have_one_form_in_each_language(site):
+    entities = load_entities(ROOT)
+    misses = [(model_id, *m) for model_id, model in content_models(site) for m in entity_misses(model, entities)]
+    assert not misses, "\n".join(f"{i}: {f}: {problem}" for i, f, problem in misses)
+
+
+def test_entity_check_finds_a_variant_and_a_missing_chinese_form(site):
+    policy = next(p for p in site.policies if p.id == "moe-2022-thousands-schools")
+    for en, zh, expected in [("Office of the State Intellectual Property Office", "国家知识产权局办公室",
+                              "variant 'Office of the State Intellectual Property Office'"),
+                             ("General Office of the China National Intellectual Property Administration", "国家知识产权局",
+                              "lacks 国家知识产权局办公室"),
+                             ("General Office of the Ministry of Education", "国家知识产权局办公室",
+                              "Chinese has 国家知识产权局办公室 but the English does not name")]:
+        issuer = policy.issuers[2].model_copy(update={"en": en, "zh": zh})
+        wrong = policy.model_copy(update={"issuers": [*policy.issuers[:2], issuer]})
+        problems = [p for f, p in entity_misses(wrong, load_entities(ROOT)) if f == "issuers[2]"]
+        assert any(expected in p for p in problems), (expected, problems)
+    case = site.case("usst-tt-ip-strategic-cooperation")
+    awards = case.impact.awards.model_copy(update={"zh": case.impact.awards.zh.replace("中国技术市场协会金桥奖", "全国技术市场金桥奖")})
+    wrong = case.model_copy(update={"impact": case.impact.model_copy(update={"awards": awards})})
+    assert any("全国技术市场金桥奖" in p for _, p in entity_misses(wrong, load_entities(ROOT)))
+
+
+def test_terms_with_one_rendering_keep_one(site):
+    """'Academics', 'accesit', 'mentoring' and the entities each have exactly one Chinese rendering."""
+    terms = {entry.en[0]: entry.zh for entry in load_glossary(ROOT)}
+    assert terms["academics"] == ("高校教师",)
+    assert terms["accesit"] == ("二等奖（accésit）",)
+    assert terms["mentoring"] == ("导师指导",)
+    entities = load_entities(ROOT)
+    assert len({e.en for e in entities}) == len(entities)
+    assert all(isinstance(e.zh, str) and e.zh for e in entities)
+
+
+def test_chinese_amounts_are_in_wan_and_yi(site):
+    """No 百万 in Chinese; every English amount in millions or billions has the same value in 万/亿."""
+    from site_builder.content import iter_texts
+    from site_builder.yamlsource import dotted
+
+    misses = [(model_id, dotted(path), problem)
+              for model_id, model in content_models(site)
+              for path, text in iter_texts(model)
+              for problem in amount_misses(text.en, text.zh)]
+    assert not misses, "\n".join(f"{i}: {f}: {p}" for i, f, p in misses)
+
+
+def test_amount_check_catches_calques_and_wrong_values():
+    assert amount_misses("RMB211.775 million", "211.775百万元人民币")
+    assert amount_misses("RMB 701.446 million", "7.01亿元")  # rounded: not the same value
+    assert amount_misses("hundreds of millions of yuan", "大量资金")
+    assert not amount_misses("RMB 701.446 million, RMB211.775 million", "70,144.6万元（约7.01亿元）、21,177.5万元")
+    assert not amount_misses("5 billion yuan, €1.6 million, one million yuan", "50亿元、160万欧元、100万元")
