@@ -3,9 +3,17 @@
 Case text is data from contributors: after Markdown, every tag and attribute
 outside a short allow-list is removed (nh3), so no content can inject script
 or styles into the site.
+
+Quotation marks are made typographic here, at render time, by Python-Markdown's
+`smarty` extension: the YAML keeps the source's quotes (the transcription tests
+compare it with the sources), and the English edition shows one convention,
+“curly”, in rich text and in plain fields such as titles alike. Chinese text is
+written with “” already and has no straight double quotes (a test keeps it so),
+so smarty leaves it as it is; an apostrophe inside quoted English becomes ’.
 """
 from __future__ import annotations
 
+import html
 from functools import lru_cache
 
 import markdown
@@ -14,7 +22,17 @@ from markupsafe import Markup
 
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "h4", "h5", "h6", "strong", "em", "a", "br", "blockquote", "code", "sub", "sup"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
-_md = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+_md = markdown.Markdown(extensions=["sane_lists", "smarty"], output_format="html")
+
+# The same typography for one-line plain fields (titles, names, keywords): Markdown reduced to
+# paragraphs and smarty, so that a title's "*" or "1. " stays what it is.
+_plain = markdown.Markdown(extensions=["smarty"], output_format="html")
+for _name in ("html_block",):
+    _plain.preprocessors.deregister(_name)
+for _name in [item.name for item in _plain.parser.blockprocessors._priority if item.name not in ("empty", "paragraph")]:
+    _plain.parser.blockprocessors.deregister(_name)
+for _name in [item.name for item in _plain.inlinePatterns._priority]:
+    _plain.inlinePatterns.deregister(_name)
 
 
 @lru_cache(maxsize=4096)
@@ -30,6 +48,16 @@ def render_markdown(text: str) -> Markup:
         link_rel="noopener noreferrer",
     )
     return Markup(clean)
+
+
+@lru_cache(maxsize=4096)
+def typographic(text: str) -> str:
+    """Return a plain one-line text with typographic quotes, dashes and ellipses (still plain, not HTML)."""
+    if not any(c in text for c in "\"'-."):
+        return text
+    _plain.reset()
+    converted = _plain.convert(text).removeprefix("<p>").removesuffix("</p>")
+    return html.unescape(converted) if "\n" not in converted and "<" not in converted else text
 
 
 def plain_text(text: str) -> str:

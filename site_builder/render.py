@@ -21,7 +21,7 @@ from .facets import build_facets, facet_keys, related_cases, slugify
 from babel.numbers import format_decimal
 
 from .i18n import LANGUAGE, LANGUAGES, format_number, format_partial_date, load_translations
-from .markup import plain_text, render_markdown
+from .markup import plain_text, render_markdown, typographic
 from .models import Case, Text
 
 THEME_DIR = Path("themes") / "default"
@@ -116,7 +116,7 @@ class Renderer:
             percent=charts.format_percent,
         )
         env.filters.update(
-            t=lambda text: self.text(text, code),
+            t=lambda text: typographic(self.text(text, code)),
             md=lambda text: self.rich(text, code),
             plain=lambda text: plain_text(self.text(text, code)),
             date=lambda value: format_partial_date(value, code),

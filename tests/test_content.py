@@ -266,3 +266,38 @@ def test_amount_check_catches_calques_and_wrong_values():
     assert amount_misses("hundreds of millions of yuan", "大量资金")
     assert not amount_misses("RMB 701.446 million, RMB211.775 million", "70,144.6万元（约7.01亿元）、21,177.5万元")
     assert not amount_misses("5 billion yuan, €1.6 million, one million yuan", "50亿元、160万欧元、100万元")
+
+
+def test_quotes_are_typographic_when_rendered_and_chinese_keeps_its_marks(site):
+    """English straight quotes become “” ‘’ at render time; Chinese has none to guess and keeps its “”."""
+    import html as html_module
+
+    from site_builder.content import iter_texts
+    from site_builder.markup import plain_text, typographic
+
+    straight, changed, chinese_straight = [], [], []
+    for model_id, model in content_models(site):
+        for path, text in iter_texts(model):
+            shown_forms = [html_module.unescape(plain_text(text.en))]  # rich text, as pages show it
+            if "\n" not in text.en.strip():
+                shown_forms.append(typographic(text.en.strip()))  # a plain field, as titles show it
+            for shown in shown_forms:
+                if re.search(r"[\"']", shown):
+                    straight.append((model_id, shown[:80]))
+            if '"' in text.zh:
+                chinese_straight.append((model_id, text.zh[:80]))
+            shown_zh = html_module.unescape(plain_text(text.zh))
+            if [c for c in shown_zh if c in "“”"] != [c for c in text.zh if c in "“”"]:
+                changed.append((model_id, text.zh[:80]))
+    assert not straight, straight[:5]
+    assert not chinese_straight, chinese_straight[:5]
+    assert not changed, changed[:5]
+
+
+def test_typographic_turns_quotes_of_a_title():
+    from site_builder.markup import typographic
+
+    assert typographic('A "Five-One" working system') == "A “Five-One” working system"
+    assert typographic("Vice-Rector's Office") == "Vice-Rector’s Office"
+    assert typographic("技术转移与知识产权管理“五个一”工作体系") == "技术转移与知识产权管理“五个一”工作体系"
+    assert typographic("1. *a* <b>") == "1. *a* <b>"  # plain text stays plain
