@@ -25,6 +25,7 @@ from site_builder import pdf
 from site_builder.build import build_pdfs_only
 from site_builder.content import load_site
 from site_builder.i18n import LANGUAGE, load_translations
+from site_builder.markup import typographic
 
 ROOT = Path(__file__).resolve().parent.parent
 CODES = ("en", "zh")
@@ -93,7 +94,8 @@ def squash(value: str) -> str:
 
 
 def title(case, code: str) -> str:
-    return case.profile.name.get(code)
+    """The case's title as the edition prints it (typographic quotes, see markup.typographic)."""
+    return typographic(case.profile.name.get(code))
 
 
 def body_lines(lines, height: float):
