@@ -301,3 +301,34 @@ def test_typographic_turns_quotes_of_a_title():
     assert typographic("Vice-Rector's Office") == "Vice-Rector’s Office"
     assert typographic("技术转移与知识产权管理“五个一”工作体系") == "技术转移与知识产权管理“五个一”工作体系"
     assert typographic("1. *a* <b>") == "1. *a* <b>"  # plain text stays plain
+
+
+# Chinese wordings a close reading found wrong (issue 13), with the case and field they were in.
+# Each is either false or a calque; the test keeps them from coming back.
+WRONG_CHINESE = [
+    ("thu-technology-transfer", "profile.background", "技术转移研究院"),  # the English names the TT office
+    ("hbu-science-park", "profile.background", "首批参与国家"),  # HBU is not on the national list
+    ("ua-emprende", "impact.impact", "阿利坎特大学创建了更多"),  # companies come out of it
+    ("btbu-technology-transfer", "profile.short_description", "食品与化学工程学院"),  # 食品学院 then
+    ("bsu-research-innovation-tt", "profile.short_description", "策略"),  # 战略, as in 3.5.3
+    ("swmu-research-innovation-tt", "profile.short_description", "策略"),
+    ("swmu-research-innovation-tt", "profile.short_description", "不过，学校同样"),
+    ("cqut-ip-training-base", "impact.achievements", "Yuan Jie"),  # 袁杰
+    ("thu-five-one-working-system", "profile.background", "（Wang Guowei）"),  # no pinyin after names
+    ("ju-proof-of-concept-grants", "profile.short_description", "优质研究成果"),  # 'promising'
+]
+
+
+@pytest.mark.parametrize("case_id, field, wrong", WRONG_CHINESE)
+def test_corrected_chinese_stays_corrected(site, case_id, field, wrong):
+    value = site.case(case_id)
+    for part in field.split("."):
+        value = getattr(value, part)
+    assert wrong not in value.zh
+
+
+def test_national_notice_number_is_the_one_liaoning_cites(site):
+    """The MoE notice's source is an English translation; its number is checked against the Liaoning guideline."""
+    moe = next(p for p in site.policies if p.id == "moe-2022-thousands-schools")
+    liaoning = (ROOT / "tests" / "sources" / "policy-liaoning-2023-ip-operation-centre-pilots.txt").read_text(encoding="utf-8")
+    assert liaoning.count(moe.document_number) == 2
