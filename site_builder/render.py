@@ -23,6 +23,7 @@ from babel.numbers import format_decimal
 from .i18n import LANGUAGE, LANGUAGES, format_number, format_partial_date, load_translations
 from .markup import plain_text, render_markdown
 from .models import Case, Text
+from .outline import headings, subheadings_at, with_anchors
 
 THEME_DIR = Path("themes") / "default"
 JINJA_CACHE = Path(".cache") / "jinja"  # compiled templates; git-ignored, safe to delete
@@ -122,6 +123,7 @@ class Renderer:
             date=lambda value: format_partial_date(value, code),
             number=lambda value: format_number(value, code),
             missing=lambda text: text is not None and not text.get(code),
+            subheadings_at=subheadings_at,
             size=lambda n: format_decimal(round(n / 1_048_576, 1), locale=LANGUAGE[code].babel) + " MB",
         )
         return env

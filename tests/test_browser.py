@@ -205,7 +205,7 @@ SECTION_FIRST = re.compile(r"\d+(\.\d+)+ \S")  # "3.6.1 Title": the case's secti
 
 def visible_cases(page) -> set[str]:
     links = page.eval_on_selector_all(
-        ".case-card h3 a", "els => els.filter(e => e.checkVisibility()).map(e => new URL(e.href).pathname)")
+        ".case-card :is(h2, h3) a", "els => els.filter(e => e.checkVisibility()).map(e => new URL(e.href).pathname)")
     return set(links)
 
 
