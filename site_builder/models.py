@@ -317,6 +317,12 @@ class Guide(Model):
 
     title: Text
     short_title: Text
+    site_url: Url | None = Field(
+        None,
+        description="The address the website is published at, e.g. https://guide.example.org/ (the build's "
+        "--base-url overrides it). Canonical links, language alternates, the sitemap, the feed and the "
+        "citations need it; without it the build leaves them out and warns.",
+    )
     deliverable: str
     year: int
     project: Project

@@ -23,6 +23,7 @@ from babel.numbers import format_decimal
 from .i18n import LANGUAGE, LANGUAGES, format_number, format_partial_date, load_translations
 from .markup import plain_text, render_markdown
 from .models import Case, Text
+from .problems import Problem, display_path
 from .outline import headings, subheadings_at, with_anchors
 
 THEME_DIR = Path("themes") / "default"
@@ -74,10 +75,12 @@ class Page:
 class Renderer:
     """Render pages for one site; holds the Jinja environments and shared data."""
 
-    def __init__(self, site: Site, base_url: str = "/", pdfs: dict[str, PdfInfo] | None = None):
+    def __init__(self, site: Site, base_url: str | None = None, pdfs: dict[str, PdfInfo] | None = None):
         self.site = site
-        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.base_url = site_base_url(site, base_url)
         self.base_path = urlsplit(self.base_url).path or "/"
+        # Canonical links, hreflang, the sitemap and feed ids are valid only as full URLs.
+        self.has_address = bool(urlsplit(self.base_url).netloc)
         self.pdfs = pdfs or {}
         self.facets = build_facets(site)
         self.facet_keys = facet_keys(self.facets)
@@ -109,6 +112,7 @@ class Renderer:
             url=self.url,
             asset=self.asset,
             abs_url=self.abs_url,
+            has_address=self.has_address,
             slugify=slugify,
             cite=lambda case, c: citation.formatted(self.reference(case, c)),
             jsonld=self.jsonld,
@@ -138,8 +142,8 @@ class Renderer:
         return f"{self.base_path}{path}"
 
     def abs_url(self, path: str) -> str:
-        """Return a full URL when the base URL has a host, else the site-absolute path."""
-        if urlsplit(self.base_url).netloc:
+        """Return a full URL when the site's address is known, else the site-absolute path."""
+        if self.has_address:
             return self.base_url + path.removeprefix(self.base_path)
         return path
 
@@ -155,8 +159,8 @@ class Renderer:
     def reference(self, case: Case, code: str) -> citation.CaseReference:
         """Return the citation data of a case in one language, with its PDF page when known."""
         pdf = self.pdfs.get(code)
-        return citation.CaseReference(case, self.site.guide, code,
-                                      self.abs_url(self.url(code, f"cases/{case.id}/")),
+        address = self.abs_url(self.url(code, f"cases/{case.id}/")) if self.has_address else None
+        return citation.CaseReference(case, self.site.guide, code, address,
                                       pdf.case_pages.get(case.id) if pdf else None)
 
     def jsonld(self, case: Case, code: str) -> Markup:
@@ -171,8 +175,9 @@ class Renderer:
             "keywords": [self.text(k, code) for k in case.profile.keywords],
             "isPartOf": {"@type": "Book", "name": self.text(self.site.guide.title, code),
                          "editor": [{"@type": "Person", "name": e.name} for e in self.site.guide.editors]},
-            "url": self.abs_url(self.url(code, f"cases/{case.id}/")),
         }
+        if self.has_address:
+            data["url"] = self.abs_url(self.url(code, f"cases/{case.id}/"))
         if case.date:
             data["dateCreated"] = case.date
         text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -236,7 +241,26 @@ class Renderer:
         return Output(self.output_path(page, code), html.encode("utf-8"))
 
 
-def render_site(site: Site, *, base_url: str = "/", pdfs: dict[str, PdfInfo] | None = None) -> list[Output]:
+# --- the site's address ---------------------------------------------------------------
+
+def site_base_url(site: Site, base_url: str | None) -> str:
+    """Return the URL the site is served from: `base_url` when given (--base-url), else the guide's site_url, else "/"."""
+    chosen = base_url if base_url is not None else (site.guide.site_url or "/")
+    return chosen if chosen.endswith("/") else chosen + "/"
+
+
+def missing_address(site: Site, base_url: str | None) -> Problem | None:
+    """Return a warning when the site's full address is unknown, so that what needs it is left out."""
+    if urlsplit(site_base_url(site, base_url)).netloc:
+        return None
+    return Problem(display_path(site.root / "guide" / "guide.yaml", site.root), 1, 1, "site_url",
+                   "the website's address is not set: canonical links, language alternates, sitemap.xml, "
+                   "the feeds and the address in citations are left out",
+                   "add `site_url: https://…/` to guide/guide.yaml, or build with --base-url https://…/",
+                   severity="warning")
+
+
+def render_site(site: Site, *, base_url: str | None = None, pdfs: dict[str, PdfInfo] | None = None) -> list[Output]:
     """Return every file of the website: pages in each language, data files, feeds, static assets."""
     renderer = Renderer(site, base_url, pdfs)
     outputs = [renderer.render_page(page, lang.code) for lang in LANGUAGES for page in renderer.pages()]
@@ -309,6 +333,12 @@ def _data_files(site: Site) -> list[Output]:
 
 
 def _feeds_and_sitemap(renderer: Renderer) -> list[Output]:
+    """The Atom feeds, sitemap.xml and robots.txt; feeds and sitemap only when the site's address is known.
+
+    Atom ids and sitemap <loc> must be full URLs: without the address there is nothing valid to write.
+    """
+    if not renderer.has_address:
+        return [Output("robots.txt", b"User-agent: *\nAllow: /\n")]
     outputs = []
     updated = build_timestamp(renderer.site)
     for lang in LANGUAGES:

@@ -35,6 +35,7 @@ CASE = "ju-proof-of-concept-grants"
 PHONE, DESKTOP = (360, 740), (1280, 900)
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 SCREENSHOTS = os.environ.get("SITE_SCREENSHOTS")
+ADDRESS = "https://guide.example.org/"  # the published address the site is built for (served here from 127.0.0.1)
 
 # One page of each type, in each language; the language-neutral pages come once.
 PAGE_TYPES = {
@@ -64,7 +65,7 @@ class QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     output = tmp_path_factory.mktemp("browser-site") / "output"
-    build(ROOT, output, pdf=False, search=True)
+    build(ROOT, output, pdf=False, search=True, base_url=ADDRESS)
     return output
 
 
@@ -529,13 +530,13 @@ def test_every_language_page_has_canonical_alternates_and_open_graph(built):
         page.feed(path.read_text(encoding="utf-8"))
         name = path.relative_to(built).as_posix()
         lang, rest = name.split("/", 1)
-        own = "/" + name.removesuffix("index.html")
+        own = ADDRESS + name.removesuffix("index.html")
         canonical = [link["href"] for link in page.links if link.get("rel") == "canonical"]
         if canonical != [own]:
             problems.append(f"{name}: canonical {canonical}")
         alternates = {link.get("hreflang"): link["href"] for link in page.links if link.get("rel") == "alternate"
                       and link.get("hreflang")}
-        expected = {"en": f"/en/{rest}", "zh-CN": f"/zh/{rest}", "x-default": f"/en/{rest}"}
+        expected = {"en": f"{ADDRESS}en/{rest}", "zh-CN": f"{ADDRESS}zh/{rest}", "x-default": f"{ADDRESS}en/{rest}"}
         expected = {k: v.removesuffix("index.html") for k, v in expected.items()}
         if alternates != expected:
             problems.append(f"{name}: hreflang alternates {alternates}")
