@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from .models import Case, Guide
+from .typography import person_name
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class CaseReference:
         return self.guide.title.get(self.lang) or self.guide.title.en
 
     def authors(self) -> list[str]:
-        return [a.name for a in self.case.authors]
+        return [person_name(a, self.lang) for a in self.case.authors]
 
     def year(self) -> int:
         return self.guide.year

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+from jinja2.filters import do_truncate
 from markupsafe import Markup
 
 from . import charts, citation
@@ -24,6 +25,7 @@ from .i18n import LANGUAGE, LANGUAGES, format_number, format_partial_date, load_
 from .markup import plain_text, render_markdown
 from .models import Case, Text
 from .problems import Problem, display_path
+from .typography import ELLIPSIS, WORD_GAP, person_name, tidy_spacing
 from .outline import headings, subheadings_at, with_anchors
 
 THEME_DIR = Path("themes") / "default"
@@ -113,6 +115,7 @@ class Renderer:
             asset=self.asset,
             abs_url=self.abs_url,
             has_address=self.has_address,
+            word_gap=WORD_GAP[code],
             slugify=slugify,
             cite=lambda case, c: citation.formatted(self.reference(case, c)),
             jsonld=self.jsonld,
@@ -123,11 +126,13 @@ class Renderer:
         env.filters.update(
             t=lambda text: self.text(text, code),
             md=lambda text: self.rich(text, code),
-            plain=lambda text: plain_text(self.text(text, code)),
+            person=lambda who: person_name(who, code),
+            plain=lambda text: tidy_spacing(plain_text(self.text(text, code)), code),
             date=lambda value: format_partial_date(value, code),
             number=lambda value: format_number(value, code),
             missing=lambda text: text is not None and not text.get(code),
             subheadings_at=subheadings_at,
+            truncate=shortening(ELLIPSIS[code]),
             size=lambda n: format_decimal(round(n / 1_048_576, 1), locale=LANGUAGE[code].babel) + " MB",
         )
         return env
@@ -170,7 +175,7 @@ class Renderer:
             "@type": "Article",
             "headline": self.text(case.profile.name, code),
             "inLanguage": LANGUAGE[code].html,
-            "author": [{"@type": "Person", "name": a.name} for a in case.authors],
+            "author": [{"@type": "Person", "name": person_name(a, code)} for a in case.authors],
             "about": {"@type": "CollegeOrUniversity", "name": self.text(case.institution, code)},
             "keywords": [self.text(k, code) for k in case.profile.keywords],
             "isPartOf": {"@type": "Book", "name": self.text(self.site.guide.title, code),
@@ -239,6 +244,21 @@ class Renderer:
         template = env.get_template(page.template)
         html = template.render(page=page, path=page.path, **page.context)
         return Output(self.output_path(page, code), html.encode("utf-8"))
+
+
+def shortening(ellipsis: str):
+    """Return Jinja's `truncate` filter ending in the language's own ellipsis ("……" in Chinese).
+
+    It keeps the built-in's signature and its environment argument, so templates compiled
+    against the built-in (the .cache/jinja bytecode) call it the same way.
+    """
+
+    @jinja2.pass_environment
+    def truncate(env: jinja2.Environment, text: str, length: int = 255, killwords: bool = False,
+                 end: str | None = None, leeway: int | None = None) -> str:
+        return do_truncate(env, text, length, killwords, ellipsis if end is None else end, leeway)
+
+    return truncate
 
 
 # --- the site's address ---------------------------------------------------------------
