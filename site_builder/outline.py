@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 _SUBHEADING = re.compile(r"<(/?)h([4-6])\b")
+_ANCHOR = re.compile(r'<a class="heading-anchor".*?</a>', re.S)
 _SECTION_HEADING = re.compile(r'<h([23]) id="([^"]+)"([^>]*)>(.*?)</h\1>', re.S)
 
 
@@ -48,5 +49,16 @@ def with_anchors(html: Markup, label: str) -> Markup:
 
 def headings(html: Markup) -> list[Heading]:
     """Return the h2 and h3 headings of `html` that have an id, in order."""
-    return [Heading(int(level), ident, Markup(inner).striptags())
+    return [Heading(int(level), ident, Markup(_ANCHOR.sub("", inner)).striptags())
             for level, ident, _, inner in _SECTION_HEADING.findall(str(html))]
+
+
+def contents(html: Markup) -> list[tuple[Heading, list[Heading]]]:
+    """Return a table of contents of `html`: each h2 with the h3s under it."""
+    tree: list[tuple[Heading, list[Heading]]] = []
+    for heading in headings(html):
+        if heading.level == 2 or not tree:
+            tree.append((heading, []))
+        else:
+            tree[-1][1].append(heading)
+    return tree

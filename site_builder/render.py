@@ -26,7 +26,7 @@ from .markup import plain_text, render_markdown
 from .models import Case, Text
 from .problems import Problem, display_path
 from .typography import ELLIPSIS, WORD_GAP, person_name, tidy_spacing
-from .outline import headings, subheadings_at, with_anchors
+from .outline import contents, subheadings_at, with_anchors
 
 THEME_DIR = Path("themes") / "default"
 JINJA_CACHE = Path(".cache") / "jinja"  # compiled templates; git-ignored, safe to delete
@@ -132,6 +132,8 @@ class Renderer:
             number=lambda value: format_number(value, code),
             missing=lambda text: text is not None and not text.get(code),
             subheadings_at=subheadings_at,
+            contents=contents,
+            with_anchors=with_anchors,
             truncate=shortening(ELLIPSIS[code]),
             size=lambda n: format_decimal(round(n / 1_048_576, 1), locale=LANGUAGE[code].babel) + " MB",
         )
@@ -311,9 +313,13 @@ def case_images(site: Site) -> list[Output]:
 def _language_root(renderer: Renderer) -> list[Output]:
     """The site root (a bilingual landing page) and the 404 page."""
     env = renderer.envs["en"]
+    # The 404 page serves every missing address: its frame is English, its message in both languages.
+    zh = renderer.envs["zh"]
+    message_zh = zh.get_template("macros.html").module.not_found("h2")
     return [
         Output("index.html", env.get_template("root.html").render(path="").encode("utf-8")),
-        Output("404.html", env.get_template("404.html").render(path="").encode("utf-8")),
+        Output("404.html", env.get_template("404.html").render(
+            path="", not_found_zh=message_zh, not_found_title_zh=load_translations(renderer.site.root, "zh").gettext("Page not found")).encode("utf-8")),
     ]
 
 
