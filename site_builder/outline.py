@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 _SUBHEADING = re.compile(r"<(/?)h([4-6])\b")
-_ANCHOR = re.compile(r'<a class="heading-anchor".*?</a>', re.S)
+_ANCHOR = re.compile(r'<a class="heading-anchor"[^>]*>.*?</a>', re.S)
 _SECTION_HEADING = re.compile(r'<h([23]) id="([^"]+)"([^>]*)>(.*?)</h\1>', re.S)
 
 
@@ -40,7 +40,8 @@ def with_anchors(html: Markup, label: str) -> Markup:
 
     def anchored(m: re.Match) -> str:
         level, ident, attributes, inner = m.groups()
-        anchor = (f'<a class="heading-anchor" href="#{ident}"><span aria-hidden="true">#</span>'
+        # Left out of the search index, which would otherwise show the label in every sub-result's title.
+        anchor = (f'<a class="heading-anchor" href="#{ident}" data-pagefind-ignore="all"><span aria-hidden="true">#</span>'
                   f'<span class="visually-hidden">{Markup.escape(label)}</span></a>')
         return f'<h{level} id="{ident}"{attributes}>{inner} {anchor}</h{level}>'
 

@@ -538,7 +538,7 @@ def test_every_section_heading_links_to_itself(built):
     for path in [*(built / "en" / "cases").glob("*/index.html"), *(built / "zh" / "policies").glob("*/index.html")]:
         html = path.read_text(encoding="utf-8")
         for level, ident, inner in re.findall(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', html, re.S):
-            if f'<a class="heading-anchor" href="#{ident}">' not in inner:
+            if f'<a class="heading-anchor" href="#{ident}"' not in inner:
                 problems.append(f"{path.relative_to(built)}: h{level}#{ident}")
     assert not problems, problems[:10]
 
@@ -606,6 +606,9 @@ def test_charts_and_search_highlights_are_readable_in_both_schemes(tabs, site_ur
         page.wait_for_selector("#search mark", timeout=15_000)
         mark = page.eval_on_selector("#search mark", "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
         assert page.evaluate(contrast, mark) >= 4.5, mark
+        # Sections found on a page are titled by their heading alone, without its "link to this section" anchor.
+        sections = page.eval_on_selector_all(".pagefind-ui__result-nested .pagefind-ui__result-link", "els => els.map(e => e.textContent)")
+        assert sections and not [t for t in sections if "#" in t or "Link to this section" in t], sections
 
 
 # 12. Details that broke on one width -------------------------------------------------------------------------
