@@ -529,6 +529,8 @@ def test_contents_are_a_closed_disclosure_on_a_phone(tabs, site_url, path):
         ident = page.eval_on_selector_all(".page-toc li > a", "els => els.map(e => e.getAttribute('href').slice(1))")[3]
         page.click(f".page-toc a[href='#{ident}']")
         assert lands_on(page, ident), ident
+        page.click(".back-to-top.page-end a")  # the contents are out of reach at the end of the page: a link back up
+        assert page.evaluate("scrollY") == 0
     with tabs.open(site_url + path, PHONE, js=False) as (page, _):
         assert page.locator("#toc-panel").get_attribute("open") is not None
 
