@@ -9,7 +9,7 @@ import os
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import jinja2
@@ -24,9 +24,9 @@ from babel.numbers import format_decimal
 from .i18n import LANGUAGE, LANGUAGES, format_number, format_partial_date, load_translations
 from .markup import plain_text, render_markdown
 from .models import Case, Text
+from .outline import contents, subheadings_at, with_anchors
 from .problems import Problem, display_path
 from .typography import ELLIPSIS, WORD_GAP, person_name, tidy_spacing
-from .outline import contents, subheadings_at, with_anchors
 
 THEME_DIR = Path("themes") / "default"
 JINJA_CACHE = Path(".cache") / "jinja"  # compiled templates; git-ignored, safe to delete
@@ -248,7 +248,7 @@ class Renderer:
         return Output(self.output_path(page, code), html.encode("utf-8"))
 
 
-def shortening(ellipsis: str):
+def shortening(ellipsis: str) -> Callable[..., str]:
     """Return Jinja's `truncate` filter ending in the language's own ellipsis ("……" in Chinese).
 
     It keeps the built-in's signature and its environment argument, so templates compiled
@@ -314,12 +314,12 @@ def _language_root(renderer: Renderer) -> list[Output]:
     """The site root (a bilingual landing page) and the 404 page."""
     env = renderer.envs["en"]
     # The 404 page serves every missing address: its frame is English, its message in both languages.
-    zh = renderer.envs["zh"]
-    message_zh = zh.get_template("macros.html").module.not_found("h2")
+    message_zh = renderer.envs["zh"].get_template("macros.html").module.not_found("h2")
+    title_zh = load_translations(renderer.site.root, "zh").gettext("Page not found")
+    not_found = env.get_template("404.html").render(path="", not_found_zh=message_zh, not_found_title_zh=title_zh)
     return [
         Output("index.html", env.get_template("root.html").render(path="").encode("utf-8")),
-        Output("404.html", env.get_template("404.html").render(
-            path="", not_found_zh=message_zh, not_found_title_zh=load_translations(renderer.site.root, "zh").gettext("Page not found")).encode("utf-8")),
+        Output("404.html", not_found.encode("utf-8")),
     ]
 
 
