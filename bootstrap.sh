@@ -16,11 +16,12 @@ case "$action" in
 esac
 
 # Debian packages: Python, WeasyPrint's libraries, the CJK fonts for the Chinese
-# PDF, poppler's tools (tests read PDFs back), Chromium for the browser tests.
+# PDF, poppler's tools (tests read PDFs back), Chromium for the browser tests,
+# Java and npm for the Nu HTML Checker (npm's vnu-jar, pinned in package-lock.json).
 packages=(python3 python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
           fonts-noto-core fonts-noto-cjk)
 if [ "$action" = test ]; then
-  packages+=(poppler-utils chromium)
+  packages+=(poppler-utils chromium default-jre-headless nodejs npm)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -57,6 +58,13 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".$extras"
   touch "$stamp"
+fi
+
+# npm's test tools (package-lock.json), again only when the lock file changed. Their install
+# scripts are skipped: vnu-jar's would download a Java runtime, and Debian's is installed above.
+if [ "$action" = test ] && { [ ! -f node_modules/.installed ] || [ package-lock.json -nt node_modules/.installed ]; }; then
+  npm ci --ignore-scripts --no-audit --no-fund
+  touch node_modules/.installed
 fi
 
 if [ "$action" = build ]; then

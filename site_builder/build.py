@@ -12,17 +12,19 @@ from pathlib import Path
 
 from .content import Site, load_site
 from .problems import Problem
-from .render import PdfInfo, render_site
+from .render import PdfInfo, missing_address, render_site
 from .write import new_staging, publish, write_files
 
 log = logging.getLogger(__name__)
 
 
-def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, base_url: str = "/",
+def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, base_url: str | None = None,
           search: bool = True) -> Site:
-    """Build the website (and the PDFs unless pdf=False) into `output`."""
+    """Build the website (and the PDFs unless pdf=False) into `output`; `base_url` overrides the guide's site_url."""
     started = time.perf_counter()
     site, warnings = load_site(root, draft=draft)
+    if no_address := missing_address(site, base_url):
+        warnings = [*warnings, no_address]
     _warn(warnings)
     pdf_outputs, pdfs = render_pdfs(site) if pdf else ([], {})
     outputs = render_site(site, base_url=base_url, pdfs=pdfs) + pdf_outputs

@@ -12,7 +12,8 @@ from markupsafe import Markup, escape
 
 from .models import Chart
 
-# Bar colours with at least 3:1 contrast against white (WCAG 1.4.11).
+# Bar colours with at least 3:1 contrast against white (WCAG 1.4.11); the stylesheet's series-N classes
+# give them colours for the dark scheme as well.
 COLOURS = ("#0b4f8a", "#b4530b", "#2f6b2f")
 # Geometry in SVG units. Each row's label sits above its bars, so long labels
 # (and Chinese ones) never need a label column, and the chart stays legible
@@ -32,7 +33,8 @@ def bar_chart(chart: Chart, text, not_given: str) -> Markup:
     body = []
     y = 0
     for i, series in enumerate(chart.series):  # legend, one line per series
-        body.append(f'<rect x="0" y="{y + 4}" width="12" height="12" fill="{COLOURS[i % len(COLOURS)]}"/>'
+        body.append(f'<rect x="0" y="{y + 4}" width="12" height="12" fill="{COLOURS[i % len(COLOURS)]}" '
+                    f'class="series-{i % len(COLOURS)}"/>'
                     f'<text x="18" y="{y + 15}" class="chart-legend">{escape(text(series.label))}</text>')
         y += LINE
     y += ROW_GAP
@@ -46,7 +48,7 @@ def bar_chart(chart: Chart, text, not_given: str) -> Markup:
             else:
                 width = value * scale
                 body.append(f'<rect x="0" y="{y}" width="{width:.1f}" height="{BAR}" '
-                            f'fill="{COLOURS[i % len(COLOURS)]}"/>'
+                            f'fill="{COLOURS[i % len(COLOURS)]}" class="series-{i % len(COLOURS)}"/>'
                             f'<text x="{width + 4:.1f}" y="{y + 11}" class="chart-value">{format_percent(value)}</text>')
             y += BAR + BAR_GAP
         y += ROW_GAP

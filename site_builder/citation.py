@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from .models import Case, Guide
+from .typography import person_name
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,7 @@ class CaseReference:
     case: Case
     guide: Guide
     lang: str
-    url: str
+    url: str | None  # the case page's full address; None where the site's address is not known
     page: int | None  # first page of the case in that language's PDF edition
 
     def title(self) -> str:
@@ -24,7 +25,7 @@ class CaseReference:
         return self.guide.title.get(self.lang) or self.guide.title.en
 
     def authors(self) -> list[str]:
-        return [a.name for a in self.case.authors]
+        return [person_name(a, self.lang) for a in self.case.authors]
 
     def year(self) -> int:
         return self.guide.year
@@ -38,9 +39,9 @@ def formatted(ref: CaseReference) -> str:
     if ref.lang == "zh":
         page = f"，第{ref.page}页" if ref.page else ""
         return (f"{authors}：{ref.title()}。载于：{editors}编，《{ref.book()}》（{ref.guide.deliverable}，"
-                f"{ref.year()}）第{ref.case.section}节{page}。{ref.guide.project.acronym}项目。{ref.url}")
+                f"{ref.year()}）第{ref.case.section}节{page}。{ref.guide.project.acronym}项目。{ref.url or ''}").rstrip()
     return (f"{authors}. {ref.title()}. In: {ref.book()}, section {ref.case.section}{page}. "
-            f"{editors} eds. ({ref.year()}). {ref.guide.project.acronym} project, {ref.guide.deliverable}. {ref.url}")
+            f"{editors} eds. ({ref.year()}). {ref.guide.project.acronym} project, {ref.guide.deliverable}. {ref.url or ''}").rstrip()
 
 
 def _initialled(name: str) -> str:
@@ -79,7 +80,7 @@ def ris(ref: CaseReference) -> str:
     lines += [f"AU  - {a}" for a in ref.authors()]
     lines += [f"TI  - {ref.title()}", f"T2  - {ref.book()}"]
     lines += [f"A2  - {e.name}" for e in ref.guide.editors]
-    lines += [f"PY  - {ref.year()}", f"UR  - {ref.url}", f"LA  - {'en' if ref.lang == 'en' else 'zh'}",
+    lines += [f"PY  - {ref.year()}", *([f"UR  - {ref.url}"] if ref.url else []), f"LA  - {'en' if ref.lang == 'en' else 'zh'}",
               f"N1  - {ref.guide.project.acronym} deliverable {ref.guide.deliverable}, section {ref.case.section}"]
     if ref.page:
         lines.append(f"SP  - {ref.page}")

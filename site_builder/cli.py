@@ -183,8 +183,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-pdf", action="store_true", help="build the website alone")
     p.add_argument("--no-search", action="store_true", help="skip the search index")
     p.add_argument("--draft", action="store_true", help="build even where translations are missing, and say so on the pages")
-    p.add_argument("--base-url", default=os.environ.get("SITE_BASE_URL", "/"),
-                   help="URL path or full URL the site is served from, e.g. /guide/ or https://example.org/guide/ (default: /)")
+    p.add_argument("--base-url", default=os.environ.get("SITE_BASE_URL"),
+                   help="URL path or full URL the site is served from, e.g. /guide/ or https://example.org/guide/ "
+                   "(default: site_url in guide/guide.yaml, else /)")
 
     p = command("pdf", cmd_pdf, "Build the two PDF editions alone.")
     p.add_argument("--output", "-o", metavar="DIR", help="output folder (default: output/)")

@@ -158,6 +158,9 @@ class Author(Model):
     """A case-study author as the source names them."""
 
     name: str = Field(min_length=1, description="Personal name exactly as the source gives it.")
+    name_zh: str | None = Field(
+        None, min_length=1, description="The name in Chinese characters as the person or their institution writes it "
+        "(e.g. 郭和), where known: Chinese pages show it instead of `name`. Leave it out rather than guess from pinyin.")
     role: Text | None = Field(None, description="Position or affiliation, where the source gives one.")
 
 
@@ -201,6 +204,9 @@ class Contact(Model):
     """CONTACT DETAILS block; the source leaves many of these empty."""
 
     name: str | None = Field(None, description="Surname, Name: exactly as the source gives it.")
+    name_zh: str | None = Field(
+        None, min_length=1, description="The name in Chinese characters as the person or their institution writes it, "
+        "where known: Chinese pages show it instead of `name`. Leave it out rather than guess from pinyin.")
     role: Text | None = None
     institution: Text | None = None
     address: Text | None = None
@@ -317,6 +323,12 @@ class Guide(Model):
 
     title: Text
     short_title: Text
+    site_url: Url | None = Field(
+        None,
+        description="The address the website is published at, e.g. https://guide.example.org/ (the build's "
+        "--base-url overrides it). Canonical links, language alternates, the sitemap, the feed and the "
+        "citations need it; without it the build leaves them out and warns.",
+    )
     deliverable: str
     year: int
     project: Project

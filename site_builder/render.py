@@ -9,10 +9,11 @@ import os
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import jinja2
+from jinja2.filters import do_truncate
 from markupsafe import Markup
 
 from . import charts, citation
@@ -23,6 +24,9 @@ from babel.numbers import format_decimal
 from .i18n import LANGUAGE, LANGUAGES, format_number, format_partial_date, load_translations
 from .markup import plain_text, render_markdown, typographic
 from .models import Case, Text
+from .outline import contents, subheadings_at, with_anchors
+from .problems import Problem, display_path
+from .typography import ELLIPSIS, WORD_GAP, person_name, tidy_spacing
 
 THEME_DIR = Path("themes") / "default"
 JINJA_CACHE = Path(".cache") / "jinja"  # compiled templates; git-ignored, safe to delete
@@ -73,10 +77,12 @@ class Page:
 class Renderer:
     """Render pages for one site; holds the Jinja environments and shared data."""
 
-    def __init__(self, site: Site, base_url: str = "/", pdfs: dict[str, PdfInfo] | None = None):
+    def __init__(self, site: Site, base_url: str | None = None, pdfs: dict[str, PdfInfo] | None = None):
         self.site = site
-        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.base_url = site_base_url(site, base_url)
         self.base_path = urlsplit(self.base_url).path or "/"
+        # Canonical links, hreflang, the sitemap and feed ids are valid only as full URLs.
+        self.has_address = bool(urlsplit(self.base_url).netloc)
         self.pdfs = pdfs or {}
         self.facets = build_facets(site)
         self.facet_keys = facet_keys(self.facets)
@@ -108,6 +114,8 @@ class Renderer:
             url=self.url,
             asset=self.asset,
             abs_url=self.abs_url,
+            has_address=self.has_address,
+            word_gap=WORD_GAP[code],
             slugify=slugify,
             cite=lambda case, c: citation.formatted(self.reference(case, c)),
             jsonld=self.jsonld,
@@ -118,10 +126,15 @@ class Renderer:
         env.filters.update(
             t=lambda text: typographic(self.text(text, code)),
             md=lambda text: self.rich(text, code),
-            plain=lambda text: plain_text(self.text(text, code)),
+            person=lambda who: person_name(who, code),
+            plain=lambda text: tidy_spacing(plain_text(self.text(text, code)), code),
             date=lambda value: format_partial_date(value, code),
             number=lambda value: format_number(value, code),
             missing=lambda text: text is not None and not text.get(code),
+            subheadings_at=subheadings_at,
+            contents=contents,
+            with_anchors=with_anchors,
+            truncate=shortening(ELLIPSIS[code]),
             size=lambda n: format_decimal(round(n / 1_048_576, 1), locale=LANGUAGE[code].babel) + " MB",
         )
         return env
@@ -136,8 +149,8 @@ class Renderer:
         return f"{self.base_path}{path}"
 
     def abs_url(self, path: str) -> str:
-        """Return a full URL when the base URL has a host, else the site-absolute path."""
-        if urlsplit(self.base_url).netloc:
+        """Return a full URL when the site's address is known, else the site-absolute path."""
+        if self.has_address:
             return self.base_url + path.removeprefix(self.base_path)
         return path
 
@@ -153,8 +166,8 @@ class Renderer:
     def reference(self, case: Case, code: str) -> citation.CaseReference:
         """Return the citation data of a case in one language, with its PDF page when known."""
         pdf = self.pdfs.get(code)
-        return citation.CaseReference(case, self.site.guide, code,
-                                      self.abs_url(self.url(code, f"cases/{case.id}/")),
+        address = self.abs_url(self.url(code, f"cases/{case.id}/")) if self.has_address else None
+        return citation.CaseReference(case, self.site.guide, code, address,
                                       pdf.case_pages.get(case.id) if pdf else None)
 
     def jsonld(self, case: Case, code: str) -> Markup:
@@ -164,13 +177,14 @@ class Renderer:
             "@type": "Article",
             "headline": self.text(case.profile.name, code),
             "inLanguage": LANGUAGE[code].html,
-            "author": [{"@type": "Person", "name": a.name} for a in case.authors],
+            "author": [{"@type": "Person", "name": person_name(a, code)} for a in case.authors],
             "about": {"@type": "CollegeOrUniversity", "name": self.text(case.institution, code)},
             "keywords": [self.text(k, code) for k in case.profile.keywords],
             "isPartOf": {"@type": "Book", "name": self.text(self.site.guide.title, code),
                          "editor": [{"@type": "Person", "name": e.name} for e in self.site.guide.editors]},
-            "url": self.abs_url(self.url(code, f"cases/{case.id}/")),
         }
+        if self.has_address:
+            data["url"] = self.abs_url(self.url(code, f"cases/{case.id}/"))
         if case.date:
             data["dateCreated"] = case.date
         text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -234,7 +248,41 @@ class Renderer:
         return Output(self.output_path(page, code), html.encode("utf-8"))
 
 
-def render_site(site: Site, *, base_url: str = "/", pdfs: dict[str, PdfInfo] | None = None) -> list[Output]:
+def shortening(ellipsis: str) -> Callable[..., str]:
+    """Return Jinja's `truncate` filter ending in the language's own ellipsis ("……" in Chinese).
+
+    It keeps the built-in's signature and its environment argument, so templates compiled
+    against the built-in (the .cache/jinja bytecode) call it the same way.
+    """
+
+    @jinja2.pass_environment
+    def truncate(env: jinja2.Environment, text: str, length: int = 255, killwords: bool = False,
+                 end: str | None = None, leeway: int | None = None) -> str:
+        return do_truncate(env, text, length, killwords, ellipsis if end is None else end, leeway)
+
+    return truncate
+
+
+# --- the site's address ---------------------------------------------------------------
+
+def site_base_url(site: Site, base_url: str | None) -> str:
+    """Return the URL the site is served from: `base_url` when given (--base-url), else the guide's site_url, else "/"."""
+    chosen = base_url if base_url is not None else (site.guide.site_url or "/")
+    return chosen if chosen.endswith("/") else chosen + "/"
+
+
+def missing_address(site: Site, base_url: str | None) -> Problem | None:
+    """Return a warning when the site's full address is unknown, so that what needs it is left out."""
+    if urlsplit(site_base_url(site, base_url)).netloc:
+        return None
+    return Problem(display_path(site.root / "guide" / "guide.yaml", site.root), 1, 1, "site_url",
+                   "the website's address is not set: canonical links, language alternates, sitemap.xml, "
+                   "the feeds and the address in citations are left out",
+                   "add `site_url: https://…/` to guide/guide.yaml, or build with --base-url https://…/",
+                   severity="warning")
+
+
+def render_site(site: Site, *, base_url: str | None = None, pdfs: dict[str, PdfInfo] | None = None) -> list[Output]:
     """Return every file of the website: pages in each language, data files, feeds, static assets."""
     renderer = Renderer(site, base_url, pdfs)
     outputs = [renderer.render_page(page, lang.code) for lang in LANGUAGES for page in renderer.pages()]
@@ -265,9 +313,13 @@ def case_images(site: Site) -> list[Output]:
 def _language_root(renderer: Renderer) -> list[Output]:
     """The site root (a bilingual landing page) and the 404 page."""
     env = renderer.envs["en"]
+    # The 404 page serves every missing address: its frame is English, its message in both languages.
+    message_zh = renderer.envs["zh"].get_template("macros.html").module.not_found("h2")
+    title_zh = load_translations(renderer.site.root, "zh").gettext("Page not found")
+    not_found = env.get_template("404.html").render(path="", not_found_zh=message_zh, not_found_title_zh=title_zh)
     return [
         Output("index.html", env.get_template("root.html").render(path="").encode("utf-8")),
-        Output("404.html", env.get_template("404.html").render(path="").encode("utf-8")),
+        Output("404.html", not_found.encode("utf-8")),
     ]
 
 
@@ -307,6 +359,12 @@ def _data_files(site: Site) -> list[Output]:
 
 
 def _feeds_and_sitemap(renderer: Renderer) -> list[Output]:
+    """The Atom feeds, sitemap.xml and robots.txt; feeds and sitemap only when the site's address is known.
+
+    Atom ids and sitemap <loc> must be full URLs: without the address there is nothing valid to write.
+    """
+    if not renderer.has_address:
+        return [Output("robots.txt", b"User-agent: *\nAllow: /\n")]
     outputs = []
     updated = build_timestamp(renderer.site)
     for lang in LANGUAGES:

@@ -25,6 +25,7 @@ country:
   zh: ""
 authors:                             # case-study author(s): names exactly as given
   - name: ""
+    # name_zh: ""                    # optional: the name in Chinese characters, where known (not guessed from pinyin)
     role:                            # optional
       en: ""
       zh: ""
@@ -78,6 +79,7 @@ information_sources:
 
 contact:                             # each field optional
   name: ""
+  # name_zh: ""                      # optional: the name in Chinese characters, where known
   role: {{en: "", zh: ""}}
   institution: {{en: "", zh: ""}}
   address: {{en: "", zh: ""}}

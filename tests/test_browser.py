@@ -1,7 +1,8 @@
 """The built website in a real browser (Debian's Chromium through Playwright), and the structure of every page.
 
 The site is built once for the module and served over HTTP on 127.0.0.1 (the search needs HTTP); one browser
-serves every test. Set SITE_SCREENSHOTS=/some/folder to also save a screenshot of every page checked by axe.
+serves every test. Every page type is checked (and screenshotted, whole page) in both languages, at 360 and 1280 px,
+in the light and the dark colour scheme; the PNGs go to a temporary folder, or to SITE_SCREENSHOTS=/some/folder.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ CASE = "ju-proof-of-concept-grants"
 PHONE, DESKTOP = (360, 740), (1280, 900)
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 SCREENSHOTS = os.environ.get("SITE_SCREENSHOTS")
+ADDRESS = "https://guide.example.org/"  # the published address the site is built for (served here from 127.0.0.1)
 
 # One page of each type, in each language; the language-neutral pages come once.
 PAGE_TYPES = {
@@ -64,7 +66,7 @@ class QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     output = tmp_path_factory.mktemp("browser-site") / "output"
-    build(ROOT, output, pdf=False, search=True)
+    build(ROOT, output, pdf=False, search=True, base_url=ADDRESS)
     return output
 
 
@@ -129,13 +131,19 @@ def watch(page) -> Problems:
     page.route("**/*", route)
     page.on("console", lambda m: m.type == "error" and problems.console.append(f"{m.text} ({m.location.get('url')})"))
     page.on("pageerror", lambda e: problems.console.append(str(e)))
-    page.on("requestfailed", lambda r: problems.failed.append(f"{r.url} {r.failure}"))
+    # A request cut short by leaving the page (the icon Chromium loads last) is no fault of the page's; a missing
+    # file still shows as its 404 response below.
+    page.on("requestfailed", lambda r: "ERR_ABORTED" not in (r.failure or "") and problems.failed.append(f"{r.url} {r.failure}"))
     page.on("response", lambda r: r.status >= 400 and problems.failed.append(f"{r.url} {r.status}"))
     return problems
 
 
-def new_context(browser, size=DESKTOP, js=True):
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, java_script_enabled=js, locale="en-GB")
+SCHEMES = ("light", "dark")
+
+
+def new_context(browser, size=DESKTOP, js=True, scheme="light"):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, java_script_enabled=js, locale="en-GB",
+                                  color_scheme=scheme)
     context.set_default_timeout(10_000)
     return context
 
@@ -147,17 +155,17 @@ class Tabs:
         self.browser = browser
         self.opened: dict[tuple, tuple] = {}
 
-    def tab(self, size=DESKTOP, js=True):
-        """Return (page, problems) for that viewport and script setting."""
-        if (size, js) not in self.opened:
-            page = new_context(self.browser, size, js).new_page()
-            self.opened[size, js] = page, watch(page)
-        return self.opened[size, js]
+    def tab(self, size=DESKTOP, js=True, scheme="light"):
+        """Return (page, problems) for that viewport, script setting and colour scheme."""
+        if (size, js, scheme) not in self.opened:
+            page = new_context(self.browser, size, js, scheme).new_page()
+            self.opened[size, js, scheme] = page, watch(page)
+        return self.opened[size, js, scheme]
 
     @contextmanager
-    def open(self, url: str, size=DESKTOP, js=True):
+    def open(self, url: str, size=DESKTOP, js=True, scheme="light"):
         """Go to `url`; yield (page, the problems seen from then on)."""
-        page, problems = self.tab(size, js)
+        page, problems = self.tab(size, js, scheme)
         problems.take()
         try:
             page.goto(url)
@@ -205,7 +213,7 @@ SECTION_FIRST = re.compile(r"\d+(\.\d+)+ \S")  # "3.6.1 Title": the case's secti
 
 def visible_cases(page) -> set[str]:
     links = page.eval_on_selector_all(
-        ".case-card h3 a", "els => els.filter(e => e.checkVisibility()).map(e => new URL(e.href).pathname)")
+        ".case-card :is(h2, h3) a", "els => els.filter(e => e.checkVisibility()).map(e => new URL(e.href).pathname)")
     return set(links)
 
 
@@ -218,13 +226,30 @@ class Visit:
 
 
 @pytest.fixture(scope="module")
-def visits(tabs, site_url) -> dict[tuple[str, int], Visit]:
-    """Open every page at both widths: its problems, its scroll width and axe's violations.
+def screenshots(tmp_path_factory) -> Path:
+    """Return the folder the page screenshots go to."""
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        return Path(SCREENSHOTS)
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture(scope="module")
+def visits(tabs, site_url, screenshots) -> dict[tuple[str, int, str], Visit]:
+    """Open every page at both widths in both colour schemes: its problems, its scroll width, axe's violations.
 
     One tab per width goes from page to page; axe runs in both tabs at once (each is its own renderer process).
+    Each visit saves a screenshot of the whole page, named after its path, width and scheme.
     """
+    found = {}
+    for scheme in SCHEMES:
+        found.update(_visit_every_page(tabs, site_url, screenshots, scheme))
+    return found
+
+
+def _visit_every_page(tabs, site_url, screenshots: Path, scheme: str) -> dict[tuple[str, int, str], Visit]:
     axe_source = Axe().axe_script
-    both = [(size, *tabs.tab(size)) for size in (DESKTOP, PHONE)]
+    both = [(size, *tabs.tab(size, scheme=scheme)) for size in (DESKTOP, PHONE)]
     found = {}
     for path in (p.values[0] for p in PAGES):
         for size, page, problems in both:
@@ -244,10 +269,9 @@ def visits(tabs, site_url) -> dict[tuple[str, int], Visit]:
             too_wide = page.evaluate("""limit => [...document.querySelectorAll('body *')]
                 .filter(e => e.getBoundingClientRect().right > limit + 0.5 && e.checkVisibility())
                 .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')).slice(0, 8)""", size[0])
-            if SCREENSHOTS:
-                name = (path.strip("/").replace("/", "_") or "root") + f"-{size[0]}.png"
-                page.screenshot(path=str(Path(SCREENSHOTS) / name))
-            found[path, size[0]] = Visit(problems.take(), width, too_wide, violations)
+            name = (path.strip("/").replace("/", "_") or "root") + f"-{size[0]}-{scheme}.png"
+            page.screenshot(path=str(screenshots / name), full_page=True)
+            found[path, size[0], scheme] = Visit(problems.take(), width, too_wide, violations)
     for _, page, _ in both:
         page.goto("about:blank")
     return found
@@ -406,16 +430,18 @@ def test_chinese_is_set_in_a_chinese_face_upright_and_with_more_leading(tabs, si
 @pytest.mark.parametrize("path", PAGES)
 def test_no_errors_and_no_other_hosts(visits, path):
     for width in (DESKTOP[0], PHONE[0]):
-        problems = visits[path, width].problems
-        assert not problems, f"at {width} px: {problems}"
+        for scheme in SCHEMES:
+            problems = visits[path, width, scheme].problems
+            assert not problems, f"at {width} px, {scheme}: {problems}"
 
 
 # 6. Accessibility ----------------------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 @pytest.mark.parametrize("path", PAGES)
-def test_axe_finds_no_wcag_violations(visits, path, size):
-    violations = visits[path, size[0]].violations
+def test_axe_finds_no_wcag_violations(visits, path, size, scheme):
+    violations = visits[path, size[0], scheme].violations
     assert not violations, AxeResults({"violations": violations}).generate_report()
 
 
@@ -423,7 +449,7 @@ def test_axe_finds_no_wcag_violations(visits, path, size):
 
 @pytest.mark.parametrize("path", PAGES)
 def test_no_horizontal_scrolling_on_a_phone(visits, path):
-    visit = visits[path, PHONE[0]]
+    visit = visits[path, PHONE[0], "light"]
     assert visit.scroll_width <= PHONE[0], f"{visit.scroll_width} px wide: {visit.too_wide}"
 
 
@@ -466,6 +492,194 @@ def test_first_tab_reaches_a_visible_skip_link_to_the_content(tabs, site_url, pa
         assert page.evaluate("document.activeElement.tagName") == "MAIN"
         page.keyboard.press("Tab")  # the next stop is inside the content, not back in the header
         assert page.evaluate("document.getElementById('main').contains(document.activeElement)")
+
+
+# 9. Long pages: contents and section links --------------------------------------------------------------------
+
+LONG_PAGES = [f"/en/cases/{CASE}/", f"/zh/cases/{CASE}/", "/en/policies/moe-2022-thousands-schools/",
+              "/zh/policies/moe-2022-thousands-schools/"]
+
+
+def lands_on(page, ident: str) -> bool:
+    """Whether the heading `ident` is where the reader looks after following a link to it."""
+    return page.evaluate("""id => { const r = document.getElementById(id).getBoundingClientRect();
+        const bottom = Math.ceil(scrollY + innerHeight) >= document.scrollingElement.scrollHeight;
+        return location.hash === '#' + id && r.top >= 0 && (r.top < 80 || (bottom && r.bottom <= innerHeight)); }""", ident)
+
+
+@pytest.mark.parametrize("path", LONG_PAGES)
+def test_every_contents_link_lands_on_its_heading(tabs, site_url, path):
+    with tabs.open(site_url + path) as (page, problems):
+        targets = page.eval_on_selector_all(".page-toc li > a", "els => els.map(e => e.getAttribute('href').slice(1))")
+        headings = page.eval_on_selector_all("article :is(h2, h3)[id]:not(.page-toc *)", "els => els.map(e => e.id)")
+        assert len(targets) >= 5 and targets == headings, (targets, headings)  # every section, in order
+        for ident in targets:
+            page.click(f".page-toc a[href='#{ident}']")
+            assert lands_on(page, ident), ident
+            # The contents stay in view beside the text on a wide screen.
+            box = page.locator(".page-toc").bounding_box()
+            assert box["y"] >= 0 and box["x"] > page.locator(f"#{ident}").bounding_box()["x"] + 300, (ident, box)
+        page.click(".page-toc .back-to-top a")
+        assert page.evaluate("scrollY") == 0
+        assert not problems, problems
+
+
+@pytest.mark.parametrize("path", LONG_PAGES[:2])
+def test_contents_are_a_closed_disclosure_on_a_phone(tabs, site_url, path):
+    with tabs.open(site_url + path, PHONE) as (page, _):
+        panel = page.locator("#toc-panel")
+        assert panel.get_attribute("open") is None
+        assert panel.bounding_box()["y"] < page.locator(".case-facts").bounding_box()["y"]  # before the text
+        page.click("#toc-panel > summary")
+        ident = page.eval_on_selector_all(".page-toc li > a", "els => els.map(e => e.getAttribute('href').slice(1))")[3]
+        page.click(f".page-toc a[href='#{ident}']")
+        assert lands_on(page, ident), ident
+        page.click(".back-to-top.page-end a")  # the contents are out of reach at the end of the page: a link back up
+        assert page.evaluate("scrollY") == 0
+    with tabs.open(site_url + path, PHONE, js=False) as (page, _):
+        assert page.locator("#toc-panel").get_attribute("open") is not None
+
+
+def test_every_section_heading_links_to_itself(built):
+    problems = []
+    for path in [*(built / "en" / "cases").glob("*/index.html"), *(built / "zh" / "policies").glob("*/index.html")]:
+        html = path.read_text(encoding="utf-8")
+        for level, ident, inner in re.findall(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', html, re.S):
+            if f'<a class="heading-anchor" href="#{ident}"' not in inner:
+                problems.append(f"{path.relative_to(built)}: h{level}#{ident}")
+    assert not problems, problems[:10]
+
+
+# 10. Phones: the header and its menu ------------------------------------------------------------------------
+
+def test_phone_header_is_one_row_with_a_menu(tabs, site_url):
+    with tabs.open(f"{site_url}/zh/cases/{CASE}/", PHONE) as (page, problems):
+        assert page.locator(".site-header").bounding_box()["height"] < 70
+        menu = page.locator(".menu-toggle")
+        assert menu.get_attribute("aria-expanded") == "false" and page.locator("#main-nav").is_hidden()
+        menu.click()
+        assert menu.get_attribute("aria-expanded") == "true"
+        page.click("#main-nav a[href$='/zh/about/']")
+        page.wait_for_url("**/zh/about/")
+        assert not problems, problems
+    with tabs.open(f"{site_url}/zh/cases/{CASE}/", PHONE, js=False) as (page, _):
+        assert page.locator("#main-nav a[href$='/zh/about/']").is_visible()  # no scripts: no menu, the links show
+        assert page.locator(".menu-toggle").is_hidden() and page.locator(".theme-toggle").is_hidden()
+
+
+# 11. Colour schemes ------------------------------------------------------------------------------------------
+
+def background(page) -> str:
+    return page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+
+
+def test_the_colour_scheme_follows_the_system_and_the_reader_s_choice_is_remembered(browser, site_url):
+    context = new_context(browser, DESKTOP, scheme="dark")
+    try:
+        page = context.new_page()
+        page.goto(f"{site_url}/en/")
+        dark = background(page)
+        toggle = page.locator(".theme-toggle")
+        assert toggle.get_attribute("aria-pressed") == "true"
+        toggle.click()
+        light = background(page)
+        assert toggle.get_attribute("aria-pressed") == "false" and light != dark
+        # Another page, with the header's script blocked: the choice still applies, from the first script in <head>.
+        page.route("**/static/site.js", lambda route: route.abort())
+        page.goto(f"{site_url}/zh/cases/")
+        assert background(page) == light
+        page.unroute("**/static/site.js")
+        page.goto(f"{site_url}/zh/cases/")
+        page.click(".theme-toggle")
+        assert background(page) == dark and page.evaluate("localStorage.getItem('colour-scheme')") == "dark"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_charts_and_search_highlights_are_readable_in_both_schemes(tabs, site_url, scheme):
+    contrast = """([fg, bg]) => { const lum = c => { const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map(v => {
+            v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+        const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x); return (a + 0.05) / (b + 0.05); }"""
+    with tabs.open(f"{site_url}/en/needs-analysis/", scheme=scheme) as (page, _):
+        paper = background(page)
+        bars = page.eval_on_selector_all(".chart rect", "els => [...new Set(els.map(e => getComputedStyle(e).fill))]")
+        text = page.eval_on_selector(".chart text", "e => getComputedStyle(e).fill")
+        assert len(bars) >= 2
+        assert all(page.evaluate(contrast, [bar, paper]) >= 3 for bar in bars), (bars, paper)
+        assert page.evaluate(contrast, [text, paper]) >= 4.5, (text, paper)
+    with tabs.open(f"{site_url}/en/search/?q=proof", scheme=scheme) as (page, _):
+        page.wait_for_selector("#search mark", timeout=15_000)
+        mark = page.eval_on_selector("#search mark", "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+        assert page.evaluate(contrast, mark) >= 4.5, mark
+        # Sections found on a page are titled by their heading alone, without its "link to this section" anchor.
+        sections = page.eval_on_selector_all(".pagefind-ui__result-nested .pagefind-ui__result-link", "els => els.map(e => e.textContent)")
+        assert sections and not [t for t in sections if "#" in t or "Link to this section" in t], sections
+
+
+# 12. Details that broke on one width -------------------------------------------------------------------------
+
+def test_favicon_and_404_page(tabs, site_url):
+    with tabs.open(f"{site_url}/en/") as (page, _):
+        icon = page.get_attribute("link[rel=icon]", "href")
+        assert page.request.get(site_url + icon).status == 200
+    with tabs.open(f"{site_url}/404.html") as (page, problems):
+        assert page.locator(".site-header .brand").is_visible() and page.locator("#main-nav a").count() >= 5
+        page.fill("#not-found-search-zh", "知识产权")
+        page.press("#not-found-search-zh", "Enter")
+        page.wait_for_url("**/zh/search/?q=*")
+        page.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)
+        assert not problems, problems
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_side_by_side_field_names_never_break_inside_a_word(tabs, site_url, lang):
+    with tabs.open(f"{site_url}/{lang}/cases/um-chemelot-inscite/parallel/") as (page, _):
+        broken = page.evaluate("""() => [...document.querySelectorAll('.parallel tbody th')].flatMap(th => {
+            const room = th.clientWidth - parseFloat(getComputedStyle(th).paddingLeft) - parseFloat(getComputedStyle(th).paddingRight);
+            return th.textContent.split(/\\s+/).filter(w => /[A-Za-z]/.test(w)).filter(word => {
+                const probe = document.createElement('span'); probe.textContent = word; probe.style.whiteSpace = 'nowrap';
+                th.appendChild(probe); const wide = probe.getBoundingClientRect().width > room + 0.5; probe.remove(); return wide; });
+        })""")
+    assert not broken, broken
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_needs_analysis_fits_a_phone_with_legible_charts(tabs, site_url, lang):
+    with tabs.open(f"{site_url}/{lang}/needs-analysis/", PHONE) as (page, _):
+        wraps = page.eval_on_selector_all(".table-wrap", "els => els.map(e => e.scrollWidth - e.clientWidth)")
+        assert wraps and not any(wraps), wraps  # no table needs its scroll box
+        sizes = page.eval_on_selector_all(".chart", """els => els.map(svg => svg.getBoundingClientRect().width
+            / svg.viewBox.baseVal.width * Math.min(...[...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize))))""")
+        assert sizes and min(sizes) >= 12, sizes
+
+
+@pytest.mark.parametrize("path", ["/en/cases/um-chemelot-inscite/", "/zh/cases/ua-lean-ct/"])
+def test_missing_image_note_fits_a_phone(tabs, site_url, path):
+    with tabs.open(site_url + path, PHONE) as (page, _):
+        spill = page.eval_on_selector(".image-missing", """f => { const r = f.getBoundingClientRect();
+            return [...f.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > r.right + 0.5
+                || e.scrollWidth > e.clientWidth + 1).map(e => e.tagName); }""")
+        assert not spill, spill
+
+
+def test_a_case_page_fetches_one_stylesheet_and_no_print_stylesheet(tabs, site_url):
+    page, _ = tabs.tab()
+    requested: list[str] = []
+
+    def record(request):
+        requested.append(urlsplit(request.url).path)
+
+    page.on("request", record)
+    try:
+        page.goto(f"{site_url}/zh/cases/{CASE}/")
+        page.wait_for_load_state("networkidle")
+    finally:
+        page.remove_listener("request", record)
+        page.goto("about:blank")
+    styles = [p for p in requested if p.endswith(".css")]
+    assert styles == ["/static/site.css"], requested
 
 
 # Structure of every built page ---------------------------------------------------------------------------------
@@ -534,13 +748,13 @@ def test_every_language_page_has_canonical_alternates_and_open_graph(built):
         page.feed(path.read_text(encoding="utf-8"))
         name = path.relative_to(built).as_posix()
         lang, rest = name.split("/", 1)
-        own = "/" + name.removesuffix("index.html")
+        own = ADDRESS + name.removesuffix("index.html")
         canonical = [link["href"] for link in page.links if link.get("rel") == "canonical"]
         if canonical != [own]:
             problems.append(f"{name}: canonical {canonical}")
         alternates = {link.get("hreflang"): link["href"] for link in page.links if link.get("rel") == "alternate"
                       and link.get("hreflang")}
-        expected = {"en": f"/en/{rest}", "zh-CN": f"/zh/{rest}", "x-default": f"/en/{rest}"}
+        expected = {"en": f"{ADDRESS}en/{rest}", "zh-CN": f"{ADDRESS}zh/{rest}", "x-default": f"{ADDRESS}en/{rest}"}
         expected = {k: v.removesuffix("index.html") for k, v in expected.items()}
         if alternates != expected:
             problems.append(f"{name}: hreflang alternates {alternates}")

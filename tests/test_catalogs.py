@@ -48,8 +48,8 @@ def _bare_text(template: str) -> list[str]:
     return [w for chunk in visible for w in re.findall(r"[A-Za-z]{3,}", chunk)]
 
 
-# Pages outside the language tree (the bilingual root, 404) and machine formats carry fixed text on purpose.
-EXEMPT = {"root.html", "404.html", "feed.xml", "sitemap.xml"}
+# Pages outside the language tree (the bilingual root) and machine formats carry fixed text on purpose.
+EXEMPT = {"root.html", "feed.xml", "sitemap.xml"}
 ALLOWED_WORDS = {"BibTeX", "RIS", "PDF", "JSON", "CSV", "cases", "json", "csv", "UTF", "article", "website"}  # formats, og:type
 
 
