@@ -1,4 +1,7 @@
-"""Interface catalogs: extract the theme's strings, update each language's .po file.
+"""Interface catalogs: extract the theme's and the code's strings, update each language's .po file.
+
+The theme's strings come from its templates; the messages editors see (validate,
+build, serve, new, i18n, the schema's help) from `_()` calls in site_builder/*.py.
 
 Catalogs are compiled in memory at build time (i18n.load_translations), so
 only the .po files live in the repository.
@@ -22,10 +25,13 @@ POT_FILE = Path("translations") / "messages.pot"
 _METHOD_MAP = [("**.html", "jinja2"), ("**.xml", "jinja2")]
 _OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"},
             "**.xml": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+# The messages editors see: `_("...")` calls in the code (site_builder/messages.py).
+_CODE_DIR = "site_builder"
+_CODE_METHOD_MAP = [("**.py", "python")]
 
 
 def extract_catalog(root: Path) -> Catalog:
-    """Return a template catalog of every interface string in the theme."""
+    """Return a template catalog of every interface string in the theme and the code."""
     catalog = Catalog(project="cipnet-site-builder", version="1", charset="utf-8", fuzzy=False,
                       copyright_holder="CIPnet site builder contributors")
     templates = root / THEME_DIR / "templates"
@@ -34,6 +40,10 @@ def extract_catalog(root: Path) -> Catalog:
     ):
         catalog.add(message, None, [(f"themes/default/templates/{filename}", lineno)], auto_comments=comments,
                     context=context)
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(root / _CODE_DIR), method_map=_CODE_METHOD_MAP, keywords={"_": None}
+    ):
+        catalog.add(message, None, [(f"{_CODE_DIR}/{filename}", lineno)], auto_comments=comments, context=context)
     return catalog
 
 
