@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except UsageError as exc:
-        parser.exit(EXIT_USAGE, f"{parser.prog}: {_('error:')} {exc}\n")
+        parser.exit(EXIT_USAGE, _("%(prog)s: error: %(message)s", prog=parser.prog, message=str(exc)).render() + "\n")
     except ContentError as exc:
         report(exc.problems)
         return EXIT_CONTENT

@@ -5,7 +5,7 @@ import re
 import textwrap
 from pathlib import Path
 
-from .messages import _
+from .messages import _, current_language
 from .models import Guide
 
 TEMPLATE = """\
@@ -32,7 +32,7 @@ target_groups:                       # {c[target_groups]}
   - en: ""
     zh: ""
 date:                                # {c[date]}
-themes: []                           # {c[themes]} {themes}
+themes: []                           # {c[themes]}
 
 profile:
   name:                              # {c[name]}
@@ -74,7 +74,7 @@ impact:                              # {c[impact]}
 #   caption: {{en: "", zh: ""}}        # {c[optional]}
 
 information_sources:
-  websites: []                       # {c[websites]} - https://example.org/
+  websites: []                       # {c[websites]}
 
 contact:                             # {c[contact]}
   name: ""
@@ -85,11 +85,11 @@ contact:                             # {c[contact]}
   email: ""
 
 # update_of: other-case-id           # {c[update_of]}
-editorial_notes: []                  # {c[editorial_notes]} - {{en: "...", zh: "..."}}
+editorial_notes: []                  # {c[editorial_notes]}
 """
 
 
-def _comments(parent: str) -> dict[str, str]:
+def _comments(parent: str, themes: str) -> dict[str, str]:
     """Return the scaffold's comments in the current message language."""
     comments = {
         "intro": _("A new case study. Fill in every field the source gives; remove the optional ones it leaves "
@@ -106,7 +106,7 @@ def _comments(parent: str) -> dict[str, str]:
         "optional": _("optional"),
         "target_groups": _("one target group per item"),
         "date": _("the source's date: YYYY, YYYY-MM or YYYY-MM-DD, only what the source gives; empty until then"),
-        "themes": _("ids from guide/guide.yaml:"),
+        "themes": _("ids from guide/guide.yaml: %(ids)s", ids=themes),
         "name": _("case-study name"),
         "markdown": _("Markdown"),
         "markdown_optional": _("Markdown; optional"),
@@ -115,14 +115,16 @@ def _comments(parent: str) -> dict[str, str]:
         "image": _("photograph / diagram; optional"),
         "image_file": _("path from the project root"),
         "image_alt": _("what the image shows"),
-        "websites": _("full addresses, one per item:"),
+        "websites": _("full addresses, one per item: %(example)s", example="- https://example.org/"),
         "contact": _("each field optional"),
         "update_of": _("when this case updates an earlier one"),
-        "editorial_notes": _("where this file corrects its source:"),
+        "editorial_notes": _("where this file corrects its source: %(example)s",
+                             example='- {en: "...", zh: "..."}'),
     }
     # One line each: a comment must not run onto a line of its own without its "#".
     flat = {key: " ".join(text.render().split()) for key, text in comments.items()}
-    flat["intro"] = "\n# ".join(textwrap.wrap(flat["intro"], width=86))
+    if current_language() == "en":  # Chinese has no spaces to break at; an editor wraps it on screen
+        flat["intro"] = "\n# ".join(textwrap.wrap(flat["intro"], width=86))
     return flat
 
 
@@ -140,8 +142,8 @@ def render_case(guide: Guide, partner: str, case_id: str, section: str) -> str:
     region = next(ch.region for ch in guide.case_chapters for s in ch.sections if s.partner == partner)
     return TEMPLATE.format(
         id=case_id, section=section, parent=section.rsplit(".", 1)[0], region=region, partner=partner,
-        themes=", ".join(t.id for t in guide.themes), path=f"cases/{case_id}.yaml",
-        c=_comments(section.rsplit(".", 1)[0]),
+        path=f"cases/{case_id}.yaml",
+        c=_comments(section.rsplit(".", 1)[0], ", ".join(t.id for t in guide.themes)),
     )
 
 

@@ -281,6 +281,7 @@ def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> ContentErr
 _FULL_WIDTH_COLON = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][\w-]*\s*：")
 _CURLY_QUOTED = re.compile(r":\s+[“”‘’]")
 _DASH_WITHOUT_SPACE = re.compile(r"^\s*-[^\s\-]")
+_QUOTED_VALUE = re.compile(r"^\s*(?:-\s+)?[\w-]+:\s+([\"'])")
 _LANGUAGE_KEY = re.compile(r"^(\s*)(?:-\s+)?(en|zh):")
 
 
@@ -310,6 +311,9 @@ def _likely_cause(text: str, problem: str, first: int, last: int) -> tuple[Messa
         if _DASH_WITHOUT_SPACE.match(lines[i]):
             return (_("a list item's \"-\" has no space after it"),
                     _("write a space after the \"-\", e.g. `- keyword`"), (i + 1, lines[i].index("-") + 1))
+    for i in window:
+        if (m := _QUOTED_VALUE.match(lines[i])) and lines[i].replace('\\"', "").count(m.group(1)) % 2:
+            return (_("a quotation mark is not closed"), _("close the quotation mark, or remove it"), (i + 1, m.end()))
     for i in window:
         if (m := _LANGUAGE_KEY.match(lines[i])) and m.group(2) == "zh":
             for j in range(i - 1, max(i - 40, -1), -1):
