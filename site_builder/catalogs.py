@@ -17,6 +17,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from .i18n import LANGUAGES, po_path
+from .messages import _
 from .render import THEME_DIR
 
 log = logging.getLogger(__name__)
@@ -76,8 +77,8 @@ def update_catalogs(root: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(_po_bytes(catalog))
         untranslated = [m.id for m in catalog if m.id and not m.string]
-        log.info("%s: %d strings, %d untranslated", path.relative_to(root), len([m for m in catalog if m.id]),
-                 len(untranslated))
+        log.info("%s", _("%(file)s: %(count)d strings, %(untranslated)d untranslated", file=path.relative_to(root),
+                         count=len([m for m in catalog if m.id]), untranslated=len(untranslated)).render())
 
 
 def _fixed_date():
