@@ -73,7 +73,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if not f.is_file():
             raise UsageError(_("no such file: %(file)s", file=f).render())
     site, warnings = content.load_site(root, draft=args.draft, files=files)
+    warnings += _glossary_problems(root, site, files, strict=args.strict)
     report(warnings)
+    if any(p.severity == "error" for p in warnings):
+        return EXIT_CONTENT
     if not args.quiet:
         done = _("ok: %(cases)d case(s), %(policies)d policy file(s) and the guide are valid",
                  cases=len(site.cases), policies=len(site.policies))
@@ -82,6 +85,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
                      cases=len(site.cases), policies=len(site.policies))
         print(done.render() + (_(" (draft)").render() if args.draft else ""))
     return EXIT_OK
+
+
+def _glossary_problems(root: Path, site: content.Site, files: list[Path] | None, *, strict: bool) -> list[Problem]:
+    """Check the Chinese against the glossary: warnings, or errors with --strict (the default in CI)."""
+    from .glossary import glossary_problems
+    from .yamlsource import load_yaml
+
+    if files is None:
+        documents = [(root / content.GUIDE_FILE, site.guide)]
+        documents += [(root / content.CASES_DIR / f"{case.id}.yaml", case) for case in site.cases]
+        documents += [(root / content.POLICIES_DIR / f"{policy.id}.yaml", policy) for policy in site.policies]
+    else:  # a file named on the command line may be a draft under any name: find each case's by its id
+        ids = {}
+        for f in files:
+            data = load_yaml(f, str(f)).data
+            if isinstance(data, dict):
+                ids[str(data.get("id"))] = f
+        documents = [(ids[model.id], model) for model in (*site.cases, *site.policies) if model.id in ids]
+    return glossary_problems(root, documents, strict=strict)
+
+
+def _in_ci() -> bool:
+    """Return whether a CI service runs us (they set CI=true)."""
+    return os.environ.get("CI", "").lower() in ("true", "1", "yes")
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -229,6 +256,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", help=_("case files to check (default: all of cases/)").render())
     p.add_argument("--draft", action="store_true",
                    help=_("report missing translations as warnings, not errors").render())
+    p.add_argument("--strict", action="store_true", default=_in_ci(),
+                   help=_("report Chinese that does not follow the glossary as errors, not warnings "
+                          "(the default when the CI environment variable is true)").render())
 
     p = command("build", cmd_build, _("Build the website and both PDF editions into the output folder.").render())
     p.add_argument("--output", "-o", metavar="DIR", help=_("output folder (default: output/)").render())

@@ -9,6 +9,7 @@ import difflib
 import functools
 import hashlib
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .messages import _
-from .models import LANGUAGES, Case, Guide, NeedsAnalysis, Policy, Text
+from .models import LANGUAGES, Case, Guide, NeedsAnalysis, Policy, RichText, Text
 from .problems import ContentError, Problem, display_path
 from .validate import validate_document
 from .yamlsource import YamlDocument, dotted, load_yaml
@@ -145,6 +146,7 @@ def load_site(root: Path, *, draft: bool = False, files: list[Path] | None = Non
     documents = ([(guide_doc, guide)] if guide else []) + loaded + policies + ([(needs_doc, needs)] if needs else [])
     for doc, model in documents:
         problems += _check_languages(doc, model, draft)
+        problems += _check_rich_text(doc, model, draft)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise ContentError(problems)
@@ -355,6 +357,53 @@ def _check_languages(doc: YamlDocument, model: BaseModel, draft: bool) -> list[P
                     hint = _("add the English text as `en:`") if draft else \
                         _("add the English text as `en:`, or build with --draft")
                 problems.append(_at(doc, path + (lang,), message, hint, severity))
+    return problems
+
+
+# A line that starts with a bullet pasted from Word or WPS, or with Chinese-style numbering.
+_PASTED_BULLET = re.compile(r"^(\s*)([•●▪·◦■]\s*|(\d{1,2})\s*、\s*|[（(](\d{1,2})[）)]\s*|([①-⑳])\s*)(?=\S)")
+# What makes a folded line a paragraph or an item of its own: a blank line, a Markdown list item or heading.
+_BLOCK_START = re.compile(r"^\s*(?:$|[-*+]\s|\d{1,2}[.)]\s|#{1,6}\s|[•●▪·◦■]|\d{1,2}\s*、|[（(]\d{1,2}[）)]|[①-⑳])")
+
+
+def _check_rich_text(doc: YamlDocument, model: BaseModel, draft: bool) -> list[Problem]:
+    """Report rich text that the site would show otherwise than the editor meant.
+
+    - Several paragraphs or list items written without `|`: YAML folds their lines into
+      one paragraph (a warning in a draft, an error otherwise).
+    - A bullet pasted from Word or WPS, or Chinese-style numbering, at the start of a line:
+      an error that shows the Markdown to write. It is not converted silently: `·` is also
+      the middle dot of transliterated names, and `1、` may start a sentence of a paragraph,
+      so only the editor can tell a list from text.
+    """
+    problems = []
+    source = doc.text.splitlines()
+    for path, text in iter_texts(model):
+        if not isinstance(text, RichText):
+            continue
+        for lang in LANGUAGES:
+            where = path + (lang,)
+            style, first, last = doc.scalars.get(where, (None, 0, 0))
+            value = text.get(lang)
+            if style != "|" and last > first and any(_BLOCK_START.match(line) for line in source[first:last]):
+                problems.append(_at(doc, where, _("these lines are joined into one paragraph"),
+                                    _("write `|` after `%(lang)s:` and the text on the lines below it, indented; then a "
+                                      "blank line separates paragraphs and each \"- \" line is a list item", lang=lang),
+                                    "warning" if draft else "error"))
+            for k, line in enumerate(value.split("\n")):
+                if not (m := _PASTED_BULLET.match(line)):
+                    continue
+                number = m.group(3) or m.group(4) or (str(ord(m.group(5)) - ord("①") + 1) if m.group(5) else None)
+                markdown = f"{m.group(1)}{number + '. ' if number else '- '}{line[m.end():]}"
+                if style == "|" and first + k < len(source):
+                    line_no = first + 1 + k
+                    column = len(source[line_no - 1]) - len(source[line_no - 1].lstrip()) + 1
+                else:
+                    line_no, column = doc.position(where)
+                problems.append(Problem(doc.file, line_no, column, dotted(where),
+                                        _("the line starts with “%(mark)s”, which the site shows as plain text, not as a list",
+                                          mark=m.group(2).strip()),
+                                        _("write a Markdown list item: %(markdown)s", markdown=markdown.strip())))
     return problems
 
 

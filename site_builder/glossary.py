@@ -10,7 +10,9 @@ import yaml
 from pydantic import BaseModel
 
 from .content import iter_texts
-from .yamlsource import dotted
+from .messages import _
+from .problems import Problem, display_path
+from .yamlsource import dotted, load_yaml
 
 GLOSSARY_FILE = Path("translations") / "glossary.yaml"
 
@@ -41,7 +43,31 @@ def load_glossary(root: Path) -> list[Entry]:
     return entries
 
 
+def glossary_problems(root: Path, documents: list[tuple[Path, BaseModel]], *, strict: bool) -> list[Problem]:
+    """Return a located problem wherever a Chinese text ignores the glossary (errors when `strict`)."""
+    glossary = load_glossary(root)
+    problems = []
+    for path, model in documents:
+        misses = _misses(model, glossary)
+        if not misses:
+            continue
+        doc = load_yaml(path, display_path(path, root))
+        for where, term, renderings in misses:
+            line, column = doc.position(where + ("zh",))
+            problems.append(Problem(doc.file, line, column, dotted(where + ("zh",)),
+                                    _("the Chinese does not use the glossary's rendering of '%(term)s'", term=term),
+                                    _("write %(renderings)s (translations/glossary.yaml)",
+                                      renderings=" / ".join(renderings)),
+                                    "error" if strict else "warning"))
+    return problems
+
+
 def glossary_misses(model: BaseModel, glossary: list[Entry]) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Return (field, English term, accepted renderings) wherever a translation ignores the glossary."""
+    return [(dotted(where), term, renderings) for where, term, renderings in _misses(model, glossary)]
+
+
+def _misses(model: BaseModel, glossary: list[Entry]) -> list[tuple[tuple, str, tuple[str, ...]]]:
     """Return (field, English term, accepted renderings) wherever a translation ignores the glossary.
 
     A term inside a longer glossary match ("Hebei University" inside "Hebei
@@ -58,7 +84,7 @@ def glossary_misses(model: BaseModel, glossary: list[Entry]) -> list[tuple[str, 
                 english = re.sub(re.escape(phrase), lambda m: " " * len(m.group(0)), english, flags=re.I)
             found += [(m.start(), m.end(), m.group(0), entry) for m in entry.pattern.finditer(english)]
         for start, end, term, entry in found:
-            inside_longer = any(s <= start and end <= e and (e - s) > (end - start) for s, e, _, _ in found)
+            inside_longer = any(s <= start and end <= e and (e - s) > (end - start) for s, e, _term, _entry in found)
             if not inside_longer and not any(zh in text.zh for zh in entry.zh):
-                misses.append((dotted(path), term, entry.zh))
+                misses.append((path, term, entry.zh))
     return sorted(set(misses), key=misses.index)

@@ -30,8 +30,35 @@ MAX_VALUES = 100_000  # values built, counting every alias expansion: bounds "bi
 
 Path_ = tuple[str | int, ...]
 
+
+
+def _yaml_12_core(loader: type) -> type:
+    """Return `loader` resolving plain values as YAML 1.2's core schema does, as the editor's plugin reads them.
+
+    PyYAML follows YAML 1.1, where `NO`, `yes`, `on` and `off` are yes/no values,
+    `010` is octal 8 and `1_000` is a number; in YAML 1.2 (yaml-language-server) the
+    first four are text, `010` is 10 and `1_000` is text. The known recipe: a loader
+    subclass whose implicit resolvers are YAML 1.2's (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
+    """
+    class Loader(loader):  # type: ignore[misc, valid-type]
+        yaml_implicit_resolvers: dict = {}
+
+    for tag, pattern, first in (
+        ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+        ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+        ("float", r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                  r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+0123456789."),
+        ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ):
+        Loader.add_implicit_resolver(f"tag:yaml.org,2002:{tag}", re.compile(pattern), list(first))
+    Loader.__name__ = Loader.__qualname__ = f"Yaml12{loader.__name__}"
+    return Loader
+
+
+_LOADER: type = _yaml_12_core(yaml.SafeLoader)
 # libyaml's C reader, where this PyYAML has it; None makes every file go through the pure-Python one.
-_FAST_LOADER: type | None = getattr(yaml, "CSafeLoader", None) if getattr(yaml, "__with_libyaml__", False) else None
+_FAST_LOADER: type | None = (_yaml_12_core(yaml.CSafeLoader) if getattr(yaml, "__with_libyaml__", False)
+                             and hasattr(yaml, "CSafeLoader") else None)
 _UNSAFE_CHARACTERS = re.compile(r"[\t\x85\u2028\u2029\ufeff]")
 _KEY_INDICATOR = re.compile(r"[\s\[\]{},:]\?")
 _COMMENT_AFTER_INDICATOR = re.compile(r"[|>][-+0-9]*#")
@@ -67,6 +94,8 @@ class _ReadAgain(Exception):
     """The fast reader met something the pure-Python reader may read differently."""
 
 
+_DECIMAL = re.compile(r"^[-+]?[0-9]+$")
+
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:" + name
     for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
@@ -82,6 +111,10 @@ class YamlDocument:
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)  # found while reading, e.g. duplicate keys
+    # Each text value's style (None plain, '|' literal, '>' folded, quotes) and first and last line:
+    # what the checks of rich text need to tell a folded paragraph from a `|` block.
+    scalars: dict[Path_, tuple[str | None, int, int]] = field(default_factory=dict)
+    text: str = ""
 
     def position(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """Return (line, column) of the value at `path`, or of its nearest known parent."""
@@ -116,6 +149,7 @@ def load_yaml(path: Path, file: str) -> YamlDocument:
     doc = YamlDocument(file=file, data=None)
     if root is None:
         raise _error(file, 1, 1, _("the file is empty"), _("start from `python -m site_builder new`"))
+    doc.text = text
     builder = _Builder(doc)
     doc.data = builder.build(root, ())
     doc.problems = builder.problems
@@ -152,14 +186,14 @@ def _compose(text: str, file: str) -> yaml.Node | None:
             pass  # read it again below: the messages and positions are the pure-Python reader's
     _check_events(text, file)
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, file, text) from None
     except yaml.YAMLError as exc:  # unmarked errors are rare; still report them cleanly
         raise _error(file, 1, 1, _("YAML error: %(detail)s", detail=str(exc)), _("check the file's syntax")) from None
 
 
-def _check_events(text: str, file: str, loader: type = yaml.SafeLoader) -> None:
+def _check_events(text: str, file: str, loader: type = _LOADER) -> None:
     """Refuse deep nesting and non-standard tags before composing (the composer recurses).
 
     With the fast loader, raise _ReadAgain where the pure-Python reader would read the
@@ -170,7 +204,7 @@ def _check_events(text: str, file: str, loader: type = yaml.SafeLoader) -> None:
     """
     depth = 0
     flow = 0  # depth inside flow collections
-    fast = loader is not yaml.SafeLoader
+    fast = loader is not _LOADER
     try:
         for event in yaml.parse(text, Loader=loader):
             if fast:
@@ -222,8 +256,11 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        self.doc.scalars[path] = (node.style, node.start_mark.line + 1, node.end_mark.line + 1)
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # keep dates as written; the model checks their form
+        if node.tag == "tag:yaml.org,2002:int" and isinstance(node.value, str) and _DECIMAL.match(node.value):
+            return int(node.value, 10)  # YAML 1.2: 010 is ten (PyYAML's constructor would read octal 8)
         try:
             return self.constructor.construct_object(node)
         except (yaml.YAMLError, ValueError, IndexError, OverflowError) as exc:  # e.g. `!!int abc`
