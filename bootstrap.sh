@@ -21,6 +21,10 @@ packages=(python3 python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0 libh
           fonts-noto-core fonts-noto-cjk)
 if [ "$action" = test ]; then
   packages+=(poppler-utils chromium)
+  # Node runs the editors' YAML language server, which the tests drive (package.json).
+  # A node installed otherwise (e.g. NodeSource's, which bundles npm) is used as it is.
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -57,6 +61,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".$extras"
   touch "$stamp"
+fi
+
+# The npm tools the tests use, exactly as package-lock.json pins them; again only when it changed.
+if [ "$action" = test ] && { [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 if [ "$action" = build ]; then

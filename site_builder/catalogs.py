@@ -45,6 +45,12 @@ def extract_catalog(root: Path) -> Catalog:
         str(root / _CODE_DIR), method_map=_CODE_METHOD_MAP, keywords={"_": None}
     ):
         catalog.add(message, None, [(f"{_CODE_DIR}/{filename}", lineno)], auto_comments=comments, context=context)
+    # The fields' descriptions in the JSON Schema, which the models give in English.
+    from .schema import schema_strings
+
+    for message in schema_strings():
+        if message not in catalog:
+            catalog.add(message, None, [("site_builder/models.py", 0)])
     return catalog
 
 

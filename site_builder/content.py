@@ -5,6 +5,7 @@ file in one run; nothing downstream ever sees content that failed here.
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import hashlib
@@ -356,7 +357,10 @@ def _check_languages(doc: YamlDocument, model: BaseModel, draft: bool) -> list[P
                 else:
                     hint = _("add the English text as `en:`") if draft else \
                         _("add the English text as `en:`, or build with --draft")
-                problems.append(_at(doc, path + (lang,), message, hint, severity))
+                problem = _at(doc, path + (lang,), message, hint, severity)
+                if path + (lang,) not in doc.keys and path in doc.keys:  # no `zh:` line: point at the text's key
+                    problem = dataclasses.replace(problem, line=doc.keys[path][0], column=doc.keys[path][1])
+                problems.append(problem)
     return problems
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from typing import Any, TypeVar
@@ -29,6 +30,8 @@ def _explain(doc: YamlDocument, model: type[BaseModel], error: dict[str, Any]) -
     kind = error["type"]
     given = error.get("input")
     line, column = doc.position(path, key=kind == "extra_forbidden")
+    if kind == "missing" and tuple(path[:-1]) in doc.keys:
+        line, column = doc.keys[tuple(path[:-1])]  # the key the field belongs under, as the editor's plugin shows it
     field = dotted(path)
     name = str(path[-1]) if path and isinstance(path[-1], str) else "item"
     message, hint = _("the value is not accepted (%(detail)s)", detail=error["msg"]), ""
@@ -74,8 +77,8 @@ def _explain(doc: YamlDocument, model: type[BaseModel], error: dict[str, Any]) -
         message = _("expected text, got %(given)s", given=_describe(given))
         hint = _("write plain text; put it in quotes if it looks like a number, a list or a yes/no value")
     elif kind == "literal_error":
-        message = _("'%(value)s' is not allowed here (%(allowed)s)", value=given,
-                    allowed=error["msg"].removeprefix("Input should be "))
+        allowed = re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", ""))) or [error["msg"]]
+        message = _("'%(value)s' is not allowed here (%(allowed)s)", value=given, allowed=", ".join(allowed))
         hint = _("use exactly one of the listed values")
     elif kind == "string_too_short":
         message = _("the value is empty")
