@@ -137,3 +137,14 @@ def test_glossary_deviations_are_warnings_and_errors_when_strict_or_in_ci(projec
     assert run(["validate", "--strict"], project).returncode == 1
     in_ci = run(["validate"], project, CI="true")
     assert in_ci.returncode == 1 and line.replace(" warning:", "") in in_ci.stderr
+
+
+def test_build_says_it_started_and_sums_up_each_stage(project: Path, tmp_path: Path):
+    result = run(["--lang", "zh", "build", "--no-pdf", "-o", str(tmp_path / "out")], project)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("开始生成网站"), lines
+    summary = "\n".join(lines[1:])
+    for stage in ("已检查 3 个案例", "个网页", "已写入", "搜索索引：", "PDF 版本：未生成（--no-pdf）"):
+        assert stage in summary, summary
+    assert lines[-1].startswith("已生成 ") and lines[-1].endswith(" 秒")
