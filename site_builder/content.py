@@ -98,7 +98,7 @@ def model_for(root: Path, path: Path) -> type[BaseModel]:
 def load_guide(root: Path) -> Guide:
     """Load and check the guide data alone; raise ContentError when it is wrong."""
     problems: list[Problem] = []
-    _, guide = _load(root, root / GUIDE_FILE, Guide, problems)
+    _doc, guide = _load(root, root / GUIDE_FILE, Guide, problems)
     if guide is None or any(p.severity == "error" for p in problems):
         raise ContentError(problems)
     return guide

@@ -586,7 +586,7 @@ def _render_pdfs(root: str, draft: bool, connection) -> None:
     from .build import render_pdfs
 
     try:
-        site, _ = load_site(Path(root), draft=draft)
+        site, _warnings = load_site(Path(root), draft=draft)
         files, infos = render_pdfs(site)
         connection.send(("ok", files, infos))
     except ContentError as exc:
