@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,8 @@ from typing import Any
 _CODE_ROOT = Path(__file__).resolve().parent.parent
 MESSAGE_LANGUAGES = ("en", "zh")
 
-_language: ContextVar[str] = ContextVar("message_language", default="en")
+# One language for the whole process: the preview's worker threads print in it too.
+_language = "en"
 
 
 class Message(str):
@@ -70,12 +70,13 @@ def _translations(lang: str):
 
 def current_language() -> str:
     """Return the language messages are shown in now ("en" or "zh")."""
-    return _language.get()
+    return _language
 
 
 def set_language(lang: str) -> None:
     """Show messages in `lang` from now on."""
-    _language.set(lang if lang in MESSAGE_LANGUAGES else "en")
+    global _language
+    _language = lang if lang in MESSAGE_LANGUAGES else "en"
 
 
 def language_from_environment(env: Mapping[str, str] | None = None) -> str:

@@ -64,7 +64,7 @@ def test_validate_speaks_chinese_from_lang_or_the_option(project: Path):
     by_option = run(["validate", "--lang", "zh"], project)
     for result in (by_env, by_option):
         assert result.returncode == 1
-        assert f"{SMALL}:7:3: institution.zh（高校名称，中文）：缺少中文——在 `zh:` 后补上中文译文，或用 --draft 生成草稿" \
+        assert f"{SMALL}:6:1: institution.zh（高校名称，中文）：缺少中文——在 `zh:` 后补上中文译文，或用 --draft 生成草稿" \
             in result.stderr, result.stderr
         assert "1 个错误，0 个警告" in result.stderr
     assert "Chinese text is missing" in run(["validate", "--lang", "en"], project, LANG="zh_CN.UTF-8").stderr
