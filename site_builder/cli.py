@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from . import __version__, content
-from .messages import _, language_from_environment, set_language
+from .messages import Message, _, language_from_environment, set_language
 from .problems import ContentError, Problem
 
 log = logging.getLogger("site_builder")
@@ -204,6 +204,21 @@ def cmd_i18n(args: argparse.Namespace) -> int:
 
 # --- options and help, in the editor's language --------------------------------------------------------
 
+# argparse looks its own words up through its module's `_` at each call: the ones an editor
+# can meet are listed here so that the catalog holds them, and _parser routes them through it.
+_ARGPARSE_WORDS = (
+    _("usage: "), _("options"), _("positional arguments"), _("show this help message and exit"),
+    _("the following arguments are required: %s"), _("unrecognized arguments: %s"),
+    _("invalid choice: %(value)r (choose from %(choices)s)"), _("argument %(argument_name)s: %(message)s"),
+    _("expected one argument"), _("invalid %(type)s value: %(value)r"), _("not allowed with argument %s"),
+    _("ambiguous option: %(option)s could match %(matches)s"), _("%(prog)s: error: %(message)s\n"),
+)
+
+
+def _argparse_words(text: str) -> str:
+    return Message(text).render()
+
+
 def _language_option(argv: list[str]) -> str | None:
     """Return the value of --lang anywhere in `argv` (the help must be in that language too)."""
     for i, arg in enumerate(argv):
@@ -233,6 +248,7 @@ def _common_options(*, top: bool) -> argparse.ArgumentParser:
 
 
 def _parser() -> argparse.ArgumentParser:
+    argparse._ = _argparse_words  # type: ignore[attr-defined]
     parser = argparse.ArgumentParser(
         prog="site-builder",
         description=_("Build the CIPnet Good Practices Guide (D1.2.3): a bilingual website and PDF editions.").render(),
