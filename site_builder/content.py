@@ -269,6 +269,7 @@ def _check_cases(root: Path, guide: Guide, loaded: list[tuple[YamlDocument, Case
                 problems.append(_at(doc, ("region",), _("chapter %(number)s holds %(region)s cases", number=chapter.number, region=chapter.region),
                                     _("set region: %(region)s", region=chapter.region)))
         problems += _unknown_themes(doc, case.themes, theme_ids)
+        problems += _check_telephone(doc)
         for i, author in enumerate(case.authors):
             if not author.name:
                 problems.append(_at(doc, ("authors", i, "name"), _("the author's name is empty"),
@@ -281,6 +282,20 @@ def _check_cases(root: Path, guide: Guide, loaded: list[tuple[YamlDocument, Case
             hint = _("name the id of another case") if case.update_of == case.id else _choices(case.update_of, by_id)
             problems.append(_at(doc, ("update_of",), _("'%(id)s' is not another case's id", id=case.update_of), hint))
     return problems
+
+
+_NUMBER_WITH_LEADING_ZERO = re.compile(r"^\s*telephone:\s*(0[0-9]+)\s*(#.*)?$")
+
+
+def _check_telephone(doc: YamlDocument) -> list[Problem]:
+    """Warn where a telephone number starting with 0 is written without quotes: YAML reads it as a number."""
+    style, line, _last = doc.scalars.get(("contact", "telephone"), ("", 0, 0))
+    source = doc.text.splitlines()
+    if style is not None or not 0 < line <= len(source) or not (m := _NUMBER_WITH_LEADING_ZERO.match(source[line - 1])):
+        return []
+    return [_at(doc, ("contact", "telephone"), _("%(number)s is read as a number, which drops its leading 0",
+                                                  number=m.group(1)),
+                _("put it in quotes: telephone: \"%(number)s\"", number=m.group(1)), "warning")]
 
 
 def _check_policies(guide: Guide, loaded: list[tuple[YamlDocument, Policy]]) -> list[Problem]:

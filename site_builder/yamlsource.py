@@ -256,7 +256,8 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-        self.doc.scalars[path] = (node.style, node.start_mark.line + 1, node.end_mark.line + 1)
+        # Plain style: None from the pure-Python reader, "" from libyaml.
+        self.doc.scalars[path] = (node.style or None, node.start_mark.line + 1, node.end_mark.line + 1)
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # keep dates as written; the model checks their form
         if node.tag == "tag:yaml.org,2002:int" and isinstance(node.value, str) and _DECIMAL.match(node.value):

@@ -148,3 +148,13 @@ def test_build_says_it_started_and_sums_up_each_stage(project: Path, tmp_path: P
     for stage in ("已检查 3 个案例", "个网页", "已写入", "搜索索引：", "PDF 版本：未生成（--no-pdf）"):
         assert stage in summary, summary
     assert lines[-1].startswith("已生成 ") and lines[-1].endswith(" 秒")
+
+
+def test_a_telephone_number_losing_its_leading_zero_is_a_warning(project: Path):
+    edit(project, "  email: contact@example.org", "  telephone: 02223508888\n  email: contact@example.org")
+    result = run(["validate"], project)
+    assert result.returncode == 0
+    assert (f"{SMALL}:42:14: warning: contact.telephone: 02223508888 is read as a number, which drops its leading 0 — "
+            'put it in quotes: telephone: "02223508888"') in result.stderr, result.stderr
+    edit(project, "telephone: 02223508888", 'telephone: "022-23508888"')
+    assert "telephone" not in run(["validate"], project).stderr
