@@ -26,6 +26,10 @@ class Entry:
     exceptions: tuple[str, ...] = ()  # English phrases where the word has another sense
 
     @cached_property
+    def lowered(self) -> tuple[str, ...]:
+        return tuple(form.lower() for form in self.en)
+
+    @cached_property
     def pattern(self) -> re.Pattern[str]:
         # Whole words, plural forms included; acronyms (all capitals) match case-sensitively.
         alternatives = []
@@ -37,7 +41,7 @@ class Entry:
 
 def load_glossary(root: Path) -> list[Entry]:
     """Return the glossary's terms and names."""
-    data = yaml.safe_load((root / GLOSSARY_FILE).read_text(encoding="utf-8"))
+    data = yaml.load((root / GLOSSARY_FILE).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     entries = [Entry(tuple(t["en"]), tuple(t["zh"]), tuple(t.get("except", ()))) for t in data["terms"]]
     entries += [Entry((n["en"],), (n["zh"],)) for n in data["names"]]
     return entries
@@ -78,7 +82,10 @@ def _misses(model: BaseModel, glossary: list[Entry]) -> list[tuple[tuple, str, t
         if not text.en or not text.zh:
             continue
         found = []
+        lower = text.en.lower()
         for entry in glossary:
+            if not any(form in lower for form in entry.lowered):
+                continue  # a substring test first: the regular expressions cost most of validate's time
             english = text.en
             for phrase in entry.exceptions:
                 english = re.sub(re.escape(phrase), lambda m: " " * len(m.group(0)), english, flags=re.I)
