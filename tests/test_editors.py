@@ -158,3 +158,13 @@ def test_a_telephone_number_losing_its_leading_zero_is_a_warning(project: Path):
             'put it in quotes: telephone: "02223508888"') in result.stderr, result.stderr
     edit(project, "telephone: 02223508888", 'telephone: "022-23508888"')
     assert "telephone" not in run(["validate"], project).stderr
+
+
+def test_the_catalog_extracts_the_code_and_the_schema_too():
+    from site_builder.catalogs import extract_catalog
+
+    ROOT = Path(__file__).resolve().parent.parent
+    ids = {m.id for m in extract_catalog(ROOT) if m.id}
+    assert "'%(value)s' is not a web address" in ids  # a _() message in site_builder/models.py
+    assert "KEY WORDS, one per list item." in ids  # a model's description, shown in the schema
+    assert "Preview: errors" in ids  # the preview's error page
