@@ -168,3 +168,19 @@ def test_the_catalog_extracts_the_code_and_the_schema_too():
     assert "'%(value)s' is not a web address" in ids  # a _() message in site_builder/models.py
     assert "KEY WORDS, one per list item." in ids  # a model's description, shown in the schema
     assert "Preview: errors" in ids  # the preview's error page
+
+
+def test_every_translation_keeps_every_placeholder_of_its_message():
+    import io
+    import re
+
+    from babel.messages.pofile import read_po
+
+    from site_builder.i18n import po_path
+
+    ROOT = Path(__file__).resolve().parent.parent
+    placeholder = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[sdrfxX%]")
+    catalog = read_po(io.BytesIO(po_path(ROOT, "zh").read_bytes()), locale="zh_Hans_CN")
+    wrong = [m.id for m in catalog if m.id and m.string
+             and sorted(placeholder.findall(m.id)) != sorted(placeholder.findall(m.string))]
+    assert not wrong, wrong
