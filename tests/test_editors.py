@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -184,3 +185,28 @@ def test_every_translation_keeps_every_placeholder_of_its_message():
     wrong = [m.id for m in catalog if m.id and m.string
              and sorted(placeholder.findall(m.id)) != sorted(placeholder.findall(m.string))]
     assert not wrong, wrong
+
+
+BAD_INPUT = sorted((Path(__file__).parent / "bad_cases").glob("*.yaml"))
+MISTAKES = sorted((Path(__file__).parent / "editor_mistakes").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("bad", BAD_INPUT + MISTAKES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_problem_reads_in_chinese(bad: Path, project: Path):
+    import re
+
+    from site_builder.content import load_site
+    from site_builder.messages import render
+    from site_builder.problems import ContentError
+
+    target = project / "cases" / bad.name
+    shutil.copy(bad, target)
+    try:
+        _site, problems = load_site(project)  # the whole project: some mistakes are across files
+    except ContentError as exc:
+        problems = exc.problems
+    assert problems or "not a mistake" in bad.read_text(encoding="utf-8")
+    for problem in problems:
+        message, hint = render(problem.message, "zh"), render(problem.hint, "zh")
+        assert re.search(r"[\u4e00-\u9fff]", message) and (not hint or re.search(r"[\u4e00-\u9fff]", hint)), \
+            problem.render("zh")
