@@ -6,6 +6,7 @@ flag what `validate` flags and to say it in the editor's words:
 
 - every text needs `en:` and `zh:`, neither empty; web addresses start with http(s)://;
   rich text has no pasted Word bullets and no paragraphs folded without `|`;
+- partner and theme ids are the guide's own (guide/guide.yaml), offered with their names;
 - a year written as a number (`date: 2019`) and a telephone number written as a number
   are accepted, as `validate` accepts them;
 - descriptions, titles and error messages in Chinese first, then English. The plugin has
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import yaml
 from typing import Any
 
 from .messages import FIELD_LABELS, Message, _
@@ -116,7 +119,7 @@ def _editor_view(node: Any, key: str | None = None) -> Any:
         out.update(pattern=URL_PATTERN, patternErrorMessage=bilingual(_MESSAGES["url"]))
     elif out.get("format") == "email":
         out["patternErrorMessage"] = bilingual(_MESSAGES["email"])
-    if out.get("type") == "array":
+    if out.get("type") == "array" and "minItems" not in out:
         out["errorMessage"] = bilingual(_MESSAGES["list"])  # only the list itself: its items have their own
     alternatives = out.get("anyOf")
     if isinstance(alternatives, list):
@@ -132,11 +135,40 @@ def _labelled(field: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"title": bilingual(label, short=True), **schema} if label else schema
 
 
-def render_schemas() -> dict[str, str]:
+def _guide_choices(root: Path) -> dict[str, dict[str, str]]:
+    """Return the guide's partner and theme ids with their names, {"partner": {id: name}, "themes": …}.
+
+    Read leniently from guide/guide.yaml: a broken guide leaves the ids unlisted (validate reports it).
+    """
+    try:
+        data = yaml.load((root / "guide" / "guide.yaml").read_text(encoding="utf-8"),
+                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return {key: {item["id"]: f"{item['name']['zh']}（{item['name']['en']}）" for item in data[kind]}
+                for key, kind in (("partner", "partners"), ("themes", "themes"))}
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return {}
+
+
+def _list_choices(schema: dict[str, Any], choices: dict[str, dict[str, str]]) -> None:
+    """Let the editor offer, and check, the guide's own partner and theme ids (validate checks them too)."""
+    properties = schema.get("properties", {})
+    for key, ids in choices.items():
+        target = properties.get(key)
+        if target is None:
+            continue
+        target = target.get("items", target)
+        target["enum"] = list(ids)
+        target["markdownEnumDescriptions"] = list(ids.values())
+
+
+def render_schemas(root: Path = Path(__file__).resolve().parent.parent) -> dict[str, str]:
     """Return the text of each schema file, keyed by file name."""
     out = {}
+    choices = _guide_choices(root)
     for name, (model, title) in SCHEMAS.items():
         schema = _editor_view(model.model_json_schema())
+        if model in (Case, Policy):
+            _list_choices(schema, choices)
         defs = schema.get("$defs", {})
         for text_model, rich in (("Text", False), ("RichText", True)):
             if text_model in defs:
@@ -169,7 +201,7 @@ def schema_strings() -> list[str]:
 def stale_schemas(root: Path) -> dict[str, str]:
     """Return {file name: fresh text} for each schema file under `root` that is missing or out of date."""
     stale = {}
-    for name, text in render_schemas().items():
+    for name, text in render_schemas(root).items():
         path = root / SCHEMA_DIR / name
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             stale[name] = text
