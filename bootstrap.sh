@@ -21,7 +21,12 @@ esac
 packages=(python3 python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
           fonts-noto-core fonts-noto-cjk)
 if [ "$action" = test ]; then
-  packages+=(poppler-utils chromium default-jre-headless nodejs npm)
+  packages+=(poppler-utils chromium default-jre-headless)
+  # Node runs the editors' YAML language server and the Nu HTML Checker's wrapper, which the
+  # tests drive (package.json). A node installed otherwise (e.g. NodeSource's, which bundles
+  # npm) is used as it is.
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -60,10 +65,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-# npm's test tools (package-lock.json), again only when the lock file changed. Their install
-# scripts are skipped: vnu-jar's would download a Java runtime, and Debian's is installed above.
+# The npm tools the tests use, exactly as package-lock.json pins them; again only when it changed.
+# Their install scripts are skipped: vnu-jar's would download a Java runtime, and Debian's is
+# installed above.
 if [ "$action" = test ] && { [ ! -f node_modules/.installed ] || [ package-lock.json -nt node_modules/.installed ]; }; then
-  npm ci --ignore-scripts --no-audit --no-fund
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
   touch node_modules/.installed
 fi
 

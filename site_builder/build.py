@@ -8,9 +8,11 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+import unicodedata
 from pathlib import Path
 
 from .content import Site, load_site
+from .messages import Message, _
 from .problems import Problem
 from .render import PdfInfo, missing_address, render_site
 from .write import new_staging, publish, write_files
@@ -22,26 +24,62 @@ def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, ba
           search: bool = True) -> Site:
     """Build the website (and the PDFs unless pdf=False) into `output`; `base_url` overrides the guide's site_url."""
     started = time.perf_counter()
+    log.info("%s", _("building the site into %(folder)s …", folder=output).render())
+    stages: list[tuple[Message, float]] = []
+
+    def stage(summary: Message, since: float) -> float:
+        now = time.perf_counter()
+        stages.append((summary, now - since))
+        return now
+
     site, warnings = load_site(root, draft=draft)
     if no_address := missing_address(site, base_url):
         warnings = [*warnings, no_address]
     _warn(warnings)
+    mark = stage(_("checked %(cases)d case(s), %(policies)d policy file(s), %(warnings)d warning(s)",
+                   cases=len(site.cases), policies=len(site.policies), warnings=len(warnings)), started)
     pdf_outputs, pdfs = render_pdfs(site) if pdf else ([], {})
+    if pdf:
+        mark = stage(_("PDF editions: %(count)d (%(pages)s pages)", count=len(pdfs),
+                       pages=" + ".join(str(info.pages) for info in pdfs.values())), mark)
     outputs = render_site(site, base_url=base_url, pdfs=pdfs) + pdf_outputs
+    pages = sum(1 for o in outputs if str(o.path).endswith(".html"))
+    mark = stage(_("rendered %(pages)d pages", pages=pages), mark)
     staging = new_staging(output)
     try:
         count = write_files(outputs, staging)
+        mark = stage(_("wrote %(count)d files", count=count), mark)
         if search:
             from .search import index_site
 
             index_site(staging)
+            mark = stage(_("search index: %(pages)d pages", pages=_indexed_pages(staging)), mark)
         publish(staging, output)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    log.info("built %d files (%d cases, %s) into %s in %.1f s", count, len(site.cases),
-             "with PDFs" if pdf else "no PDFs", output, time.perf_counter() - started)
+    if not pdf:
+        stages.append((_("PDF editions: not built (--no-pdf)"), 0.0))
+    if not search:
+        stages.append((_("search index: not built (--no-search)"), 0.0))
+    for summary, seconds in stages:
+        text = summary.render()
+        pad = " " * max(1, 60 - sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text))
+        log.info("  %s%s%s", text, pad, _("%(seconds).1f s", seconds=seconds).render() if seconds else "")
+    log.info("%s", _("built %(count)d files (%(cases)d cases) into %(folder)s in %(seconds).1f s", count=count,
+                     cases=len(site.cases), folder=output, seconds=time.perf_counter() - started).render())
     return site
+
+
+def _indexed_pages(folder: Path) -> int:
+    """Return how many pages the search index holds, in all languages."""
+    import json
+
+    try:
+        entry = json.loads((folder / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+        return sum(int(lang.get("page_count", 0)) for lang in entry.get("languages", {}).values())
+    except (OSError, ValueError, AttributeError):
+        return 0
 
 
 def render_pdfs(site: Site) -> tuple[list, dict[str, PdfInfo]]:
@@ -61,11 +99,11 @@ def build_pdfs_only(root: Path, output: Path, *, draft: bool = False) -> None:
     files, pdfs = render_pdfs(site)
     write_files(files, output)
     for info in pdfs.values():
-        log.info("wrote %s (%d pages)", output / info.file, info.pages)
+        log.info("%s", _("wrote %(file)s (%(pages)d pages)", file=output / info.file, pages=info.pages).render())
 
 
 def _warn(warnings: list[Problem]) -> None:
     for problem in warnings:
         log.warning("%s", problem)
     if warnings:
-        log.warning("%d warning(s)", len(warnings))
+        log.warning("%s", _("%(count)d warning(s)", count=len(warnings)).render())

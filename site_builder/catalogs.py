@@ -1,4 +1,7 @@
-"""Interface catalogs: extract the theme's strings, update each language's .po file.
+"""Interface catalogs: extract the theme's and the code's strings, update each language's .po file.
+
+The theme's strings come from its templates; the messages editors see (validate,
+build, serve, new, i18n, the schema's help) from `_()` calls in site_builder/*.py.
 
 Catalogs are compiled in memory at build time (i18n.load_translations), so
 only the .po files live in the repository.
@@ -14,6 +17,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from .i18n import LANGUAGES, po_path
+from .messages import _
 from .render import THEME_DIR
 
 log = logging.getLogger(__name__)
@@ -22,10 +26,13 @@ POT_FILE = Path("translations") / "messages.pot"
 _METHOD_MAP = [("**.html", "jinja2"), ("**.xml", "jinja2")]
 _OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"},
             "**.xml": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+# The messages editors see: `_("...")` calls in the code (site_builder/messages.py).
+_CODE_DIR = "site_builder"
+_CODE_METHOD_MAP = [("**.py", "python")]
 
 
 def extract_catalog(root: Path) -> Catalog:
-    """Return a template catalog of every interface string in the theme."""
+    """Return a template catalog of every interface string in the theme and the code."""
     catalog = Catalog(project="cipnet-site-builder", version="1", charset="utf-8", fuzzy=False,
                       copyright_holder="CIPnet site builder contributors")
     templates = root / THEME_DIR / "templates"
@@ -34,6 +41,16 @@ def extract_catalog(root: Path) -> Catalog:
     ):
         catalog.add(message, None, [(f"themes/default/templates/{filename}", lineno)], auto_comments=comments,
                     context=context)
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(root / _CODE_DIR), method_map=_CODE_METHOD_MAP, keywords={"_": None}
+    ):
+        catalog.add(message, None, [(f"{_CODE_DIR}/{filename}", lineno)], auto_comments=comments, context=context)
+    # The fields' descriptions in the JSON Schema, which the models give in English.
+    from .schema import schema_strings
+
+    for message in schema_strings():
+        if message not in catalog:
+            catalog.add(message, None, [("site_builder/models.py", 0)])
     return catalog
 
 
@@ -66,8 +83,8 @@ def update_catalogs(root: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(_po_bytes(catalog))
         untranslated = [m.id for m in catalog if m.id and not m.string]
-        log.info("%s: %d strings, %d untranslated", path.relative_to(root), len([m for m in catalog if m.id]),
-                 len(untranslated))
+        log.info("%s", _("%(file)s: %(count)d strings, %(untranslated)d untranslated", file=path.relative_to(root),
+                         count=len([m for m in catalog if m.id]), untranslated=len(untranslated)).render())
 
 
 def _fixed_date():

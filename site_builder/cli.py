@@ -5,14 +5,14 @@ Exit codes: 0 ok, 1 content errors, 2 usage errors.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import errno
 import logging
 import os
 import sys
 from pathlib import Path
 
-from . import content
+from . import __version__, content
+from .messages import Message, _, language_from_environment, set_language
 from .problems import ContentError, Problem
 
 log = logging.getLogger("site_builder")
@@ -26,21 +26,23 @@ class UsageError(Exception):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit code."""
+    set_language(_language_option(sys.argv[1:] if argv is None else argv) or language_from_environment())
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s")
+    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(message)s")
     # WeasyPrint and fontTools report progress at INFO; keep their warnings only.
     for noisy in ("weasyprint", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         return args.run(args)
     except UsageError as exc:
-        parser.exit(EXIT_USAGE, f"{parser.prog}: error: {exc}\n")
+        parser.exit(EXIT_USAGE, _("%(prog)s: error: %(message)s", prog=parser.prog, message=str(exc)).render() + "\n")
     except ContentError as exc:
         report(exc.problems)
         return EXIT_CONTENT
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(_("interrupted"), file=sys.stderr)
         return 130
 
 
@@ -51,14 +53,16 @@ def report(problems: list[Problem]) -> None:
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if problems:
-        print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+        print(_("%(errors)d error(s), %(warnings)d warning(s)", errors=errors, warnings=warnings).render(),
+              file=sys.stderr)
 
 
 def _project(args: argparse.Namespace) -> Path:
     root = Path(args.project).resolve()
     if not content.is_project(root):
-        raise UsageError(f"{root} is not a guide project (no {content.GUIDE_FILE} and {content.CASES_DIR}/); "
-                         "run the command from the project's folder or pass --project")
+        raise UsageError(_("%(root)s is not a guide project (no %(guide)s and %(cases)s/); run the command from "
+                           "the project's folder or pass --project", root=root, guide=content.GUIDE_FILE,
+                           cases=content.CASES_DIR).render())
     return root
 
 
@@ -67,13 +71,44 @@ def cmd_validate(args: argparse.Namespace) -> int:
     files = [Path(f) for f in args.files] or None
     for f in files or []:
         if not f.is_file():
-            raise UsageError(f"no such file: {f}")
+            raise UsageError(_("no such file: %(file)s", file=f).render())
     site, warnings = content.load_site(root, draft=args.draft, files=files)
+    warnings += _glossary_problems(root, site, files, strict=args.strict)
     report(warnings)
-    checked = [f"{len(site.cases)} case(s)", f"{len(site.policies)} polic{'y' if len(site.policies) == 1 else 'ies'}"]
-    checked += ["the needs analysis"] if site.needs else []
-    print(f"ok: {', '.join(checked)} and the guide are valid" + (" (draft)" if args.draft else ""))
+    if any(p.severity == "error" for p in warnings):
+        return EXIT_CONTENT
+    if not args.quiet:
+        done = _("ok: %(cases)d case(s), %(policies)d policy file(s) and the guide are valid",
+                 cases=len(site.cases), policies=len(site.policies))
+        if site.needs:
+            done = _("ok: %(cases)d case(s), %(policies)d policy file(s), the needs analysis and the guide are valid",
+                     cases=len(site.cases), policies=len(site.policies))
+        print(done.render() + (_(" (draft)").render() if args.draft else ""))
     return EXIT_OK
+
+
+def _glossary_problems(root: Path, site: content.Site, files: list[Path] | None, *, strict: bool) -> list[Problem]:
+    """Check the Chinese against the glossary: warnings, or errors with --strict (the default in CI)."""
+    from .glossary import glossary_problems
+    from .yamlsource import load_yaml
+
+    if files is None:
+        documents = [(root / content.GUIDE_FILE, site.guide)]
+        documents += [(root / content.CASES_DIR / f"{case.id}.yaml", case) for case in site.cases]
+        documents += [(root / content.POLICIES_DIR / f"{policy.id}.yaml", policy) for policy in site.policies]
+    else:  # a file named on the command line may be a draft under any name: find each case's by its id
+        ids = {}
+        for f in files:
+            data = load_yaml(f, str(f)).data
+            if isinstance(data, dict):
+                ids[str(data.get("id"))] = f
+        documents = [(ids[model.id], model) for model in (*site.cases, *site.policies) if model.id in ids]
+    return glossary_problems(root, documents, strict=strict)
+
+
+def _in_ci() -> bool:
+    """Return whether a CI service runs us (they set CI=true)."""
+    return os.environ.get("CI", "").lower() in ("true", "1", "yes")
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -83,12 +118,14 @@ def cmd_schema(args: argparse.Namespace) -> int:
     if args.check:
         stale = list(stale_schemas(root))
         if stale:
-            print("stale: " + ", ".join(stale) + " — run `python -m site_builder schema`", file=sys.stderr)
+            print(_("stale: %(files)s — run `python -m site_builder schema`", files=", ".join(stale)).render(),
+                  file=sys.stderr)
             return EXIT_CONTENT
-        print("ok: schema/ is up to date")
+        print(_("ok: schema/ is up to date").render())
         return EXIT_OK
     changed = write_schemas(root)
-    print("wrote " + ", ".join(str(p.relative_to(root)) for p in changed) if changed else "schema/ is up to date")
+    print((_("wrote %(files)s", files=", ".join(str(p.relative_to(root)) for p in changed)) if changed
+           else _("schema/ is up to date")).render())
     return EXIT_OK
 
 
@@ -99,7 +136,8 @@ def cmd_new(args: argparse.Namespace) -> int:
     site_guide = content.load_guide(root)
     partners = [p.id for p in site_guide.partners]
     if args.partner not in partners:
-        raise UsageError(f"unknown partner '{args.partner}'; choose one of: {', '.join(partners)}")
+        raise UsageError(_("unknown partner '%(id)s'; choose one of: %(ids)s", id=args.partner,
+                           ids=", ".join(partners)).render())
     taken = content.taken_sections(root)
     section = next_section(site_guide, args.partner, taken)
     case_id = args.id or default_id(section)
@@ -107,14 +145,19 @@ def cmd_new(args: argparse.Namespace) -> int:
         from .models import _check_slug
 
         _check_slug(case_id)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    except ValueError:
+        suggestion = "-".join(filter(None, "".join(c if c.isalnum() and c.isascii() else " "
+                                                   for c in case_id.lower()).split())) or "my-case"
+        raise UsageError(_("'%(id)s' is not a valid id: an id is lower-case Latin letters, digits and hyphens "
+                           "(no spaces, capitals or Chinese), e.g. nankai-tech-transfer-office; it becomes the file "
+                           "name and the page's address. Try --id %(suggestion)s",
+                           id=case_id, suggestion=suggestion).render()) from None
     path = root / content.CASES_DIR / f"{case_id}.yaml"
     if path.exists():
-        raise UsageError(f"{path.relative_to(root)} already exists; choose another --id")
-    path.write_text(render_case(site_guide, args.partner, case_id, section, dt.date.today().year), encoding="utf-8")
-    print(f"wrote {path.relative_to(root)} (section {section}); fill it in, then run "
-          f"`python -m site_builder validate --draft {path.relative_to(root)}`")
+        raise UsageError(_("%(file)s already exists; choose another --id", file=path.relative_to(root)).render())
+    path.write_text(render_case(site_guide, args.partner, case_id, section), encoding="utf-8")
+    print(_("wrote %(file)s (section %(section)s); fill it in, then run "
+            "`python -m site_builder validate --draft %(file)s`", file=path.relative_to(root), section=section).render())
     return EXIT_OK
 
 
@@ -141,13 +184,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     root = _project(args)
     if args.port < 0 or args.port > 65535:
-        raise UsageError("--port must be between 0 and 65535")
+        raise UsageError(_("--port must be between 0 and 65535").render())
     try:
         serve(root, host=args.host, port=args.port, draft=args.draft, pdf=args.pdf, search=not args.no_search)
     except OSError as exc:
         if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES):
             raise
-        raise UsageError(f"cannot listen on {args.host}:{args.port} ({exc.strerror}); try another --port or --host") from None
+        raise UsageError(_("cannot listen on %(host)s:%(port)s (%(reason)s); try another --port or --host",
+                           host=args.host, port=args.port, reason=exc.strerror).render()) from None
     return EXIT_OK
 
 
@@ -158,57 +202,121 @@ def cmd_i18n(args: argparse.Namespace) -> int:
     return i18n.run(root, args)
 
 
+# --- options and help, in the editor's language --------------------------------------------------------
+
+# argparse looks its own words up through its module's `_` at each call: the ones an editor
+# can meet are listed here so that the catalog holds them, and _parser routes them through it.
+_ARGPARSE_WORDS = (
+    _("usage: "), _("options"), _("positional arguments"), _("show this help message and exit"),
+    _("the following arguments are required: %s"), _("unrecognized arguments: %s"),
+    _("invalid choice: %(value)r (choose from %(choices)s)"), _("argument %(argument_name)s: %(message)s"),
+    _("expected one argument"), _("invalid %(type)s value: %(value)r"), _("not allowed with argument %s"),
+    _("ambiguous option: %(option)s could match %(matches)s"), _("%(prog)s: error: %(message)s\n"),
+)
+
+
+def _argparse_words(text: str) -> str:
+    return Message(text).render()
+
+
+def _language_option(argv: list[str]) -> str | None:
+    """Return the value of --lang anywhere in `argv` (the help must be in that language too)."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _common_options(*, top: bool) -> argparse.ArgumentParser:
+    """Return the options every command takes, before or after its name.
+
+    After the command's name they default to "not given", so that they never
+    undo the same option given before it.
+    """
+    common = argparse.ArgumentParser(add_help=False)
+    default = {} if top else {"default": argparse.SUPPRESS}
+    noise = common.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true", help=_("print more detail").render(), **default)
+    noise.add_argument("-q", "--quiet", action="store_true",
+                       help=_("print only warnings and errors").render(), **default)
+    common.add_argument("--lang", choices=("zh", "en"),
+                        help=_("language of the messages (default: from LANGUAGE, LC_ALL, LC_MESSAGES or LANG)"
+                               ).render(), **default)
+    return common
+
+
 def _parser() -> argparse.ArgumentParser:
+    argparse._ = _argparse_words  # type: ignore[attr-defined]
     parser = argparse.ArgumentParser(
         prog="site-builder",
-        description="Build the CIPnet Good Practices Guide (D1.2.3): a bilingual website and PDF editions.",
-        epilog="Exit codes: 0 ok, 1 content errors, 2 usage errors.",
+        description=_("Build the CIPnet Good Practices Guide (D1.2.3): a bilingual website and PDF editions.").render(),
+        epilog=_("Exit codes: 0 ok, 1 content errors, 2 usage errors.").render(),
+        parents=[_common_options(top=True)],
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="print more detail")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help=_("print the version and stop").render())
     parser.add_argument("--project", default=os.environ.get("SITE_BUILDER_PROJECT", "."),
-                        help="the project folder (default: the current folder)")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+                        help=_("the project folder (default: the current folder)").render())
+    commands = parser.add_subparsers(title=_("commands").render(), metavar="COMMAND", required=True)
+    common = _common_options(top=False)
 
     def command(name: str, func, help: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help, description=help)
+        sub = commands.add_parser(name, help=help, description=help, parents=[common])
         sub.set_defaults(run=func)
         return sub
 
-    p = command("validate", cmd_validate, "Check every case and the guide data; report every problem with its place.")
-    p.add_argument("files", nargs="*", help="case files to check (default: all of cases/)")
-    p.add_argument("--draft", action="store_true", help="report missing translations as warnings, not errors")
+    p = command("validate", cmd_validate,
+                _("Check every case and the guide data; report every problem with its place.").render())
+    p.add_argument("files", nargs="*", help=_("case files to check (default: all of cases/)").render())
+    p.add_argument("--draft", action="store_true",
+                   help=_("report missing translations as warnings, not errors").render())
+    p.add_argument("--strict", action="store_true", default=_in_ci(),
+                   help=_("report Chinese that does not follow the glossary as errors, not warnings "
+                          "(the default when the CI environment variable is true)").render())
 
-    p = command("build", cmd_build, "Build the website and both PDF editions into the output folder.")
-    p.add_argument("--output", "-o", metavar="DIR", help="output folder (default: output/)")
-    p.add_argument("--no-pdf", action="store_true", help="build the website alone")
-    p.add_argument("--no-search", action="store_true", help="skip the search index")
-    p.add_argument("--draft", action="store_true", help="build even where translations are missing, and say so on the pages")
+    p = command("build", cmd_build, _("Build the website and both PDF editions into the output folder.").render())
+    p.add_argument("--output", "-o", metavar="DIR", help=_("output folder (default: output/)").render())
+    p.add_argument("--no-pdf", action="store_true", help=_("build the website alone").render())
+    p.add_argument("--no-search", action="store_true", help=_("skip the search index").render())
+    p.add_argument("--draft", action="store_true",
+                   help=_("build even where translations are missing, and say so on the pages").render())
     p.add_argument("--base-url", default=os.environ.get("SITE_BASE_URL"),
-                   help="URL path or full URL the site is served from, e.g. /guide/ or https://example.org/guide/ "
-                   "(default: site_url in guide/guide.yaml, else /)")
+                   help=_("URL path or full URL the site is served from, e.g. /guide/ or "
+                          "https://example.org/guide/ (default: site_url in guide/guide.yaml, else /)").render())
 
-    p = command("pdf", cmd_pdf, "Build the two PDF editions alone.")
-    p.add_argument("--output", "-o", metavar="DIR", help="output folder (default: output/)")
-    p.add_argument("--draft", action="store_true", help="build even where translations are missing")
+    p = command("pdf", cmd_pdf, _("Build the two PDF editions alone.").render())
+    p.add_argument("--output", "-o", metavar="DIR", help=_("output folder (default: output/)").render())
+    p.add_argument("--draft", action="store_true", help=_("build even where translations are missing").render())
 
-    p = command("serve", cmd_serve, "Preview the site with live reload while you edit.")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
-    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-    p.add_argument("--draft", action="store_true", help="allow missing translations")
-    p.add_argument("--pdf", action="store_true", help="also render the PDF editions, in the background after each change")
-    p.add_argument("--no-search", action="store_true", help="skip the search index")
+    p = command("serve", cmd_serve, _("Preview the site with live reload while you edit.").render())
+    p.add_argument("--host", default="127.0.0.1",
+                   help=_("address to listen on (default: 127.0.0.1, this machine only)").render())
+    p.add_argument("--port", type=int, default=8000, help=_("port (default: 8000)").render())
+    p.add_argument("--draft", action="store_true", help=_("allow missing translations").render())
+    p.add_argument("--pdf", action="store_true",
+                   help=_("also render the PDF editions, in the background after each change").render())
+    p.add_argument("--no-search", action="store_true", help=_("skip the search index").render())
 
-    p = command("new", cmd_new, "Start a new case file with every field and the next free section number.")
-    p.add_argument("--partner", required=True, help="id of the consortium partner collecting the case (see guide/guide.yaml)")
-    p.add_argument("--id", help="the new case's id (default: derived from its section number)")
+    p = command("new", cmd_new, _("Start a new case file with every field and the next free section number.").render())
+    p.add_argument("--partner", required=True,
+                   help=_("id of the consortium partner collecting the case (see guide/guide.yaml)").render())
+    p.add_argument("--id", help=_("the new case's id: lower-case letters, digits and hyphens, e.g. "
+                                  "nankai-tech-transfer (default: derived from its section number)").render())
 
-    p = command("schema", cmd_schema, "Regenerate the JSON Schema in schema/ from the models.")
-    p.add_argument("--check", action="store_true", help="only check that schema/ is up to date (exit 1 if not)")
+    p = command("schema", cmd_schema, _("Regenerate the JSON Schema in schema/ from the models.").render())
+    p.add_argument("--check", action="store_true",
+                   help=_("only check that schema/ is up to date (exit 1 if not)").render())
 
-    p = command("i18n", cmd_i18n, "Translation workflow: interface catalogs and the state of the content's Chinese text.")
+    p = command("i18n", cmd_i18n, _("Translation workflow: interface catalogs and the state of the content's "
+                                    "Chinese text.").render())
     i18n_commands = p.add_subparsers(dest="i18n_command", metavar="ACTION", required=True)
-    i18n_commands.add_parser("status", help="report missing or stale translations of the content (exit 1 if any)")
-    s = i18n_commands.add_parser("mark", help="record that the Chinese text of these files matches their English")
+    i18n_commands.add_parser("status", parents=[common], help=_(
+        "report missing or stale translations of the content (exit 1 if any)").render())
+    s = i18n_commands.add_parser("mark", parents=[common], help=_(
+        "record that the Chinese text of these files matches their English").render())
     s.add_argument("files", nargs="+")
-    i18n_commands.add_parser("update", help="extract interface strings, update and compile the catalogs")
+    i18n_commands.add_parser("update", parents=[common], help=_(
+        "extract interface strings, update and compile the catalogs").render())
     return parser

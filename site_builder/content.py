@@ -5,10 +5,12 @@ file in one run; nothing downstream ever sees content that failed here.
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import hashlib
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -18,7 +20,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .models import LANGUAGES, Case, Guide, NeedsAnalysis, Policy, Text
+from .messages import _
+from .models import LANGUAGES, Case, Guide, NeedsAnalysis, Policy, RichText, Text
 from .problems import ContentError, Problem, display_path
 from .validate import validate_document
 from .yamlsource import YamlDocument, dotted, load_yaml
@@ -95,7 +98,7 @@ def model_for(root: Path, path: Path) -> type[BaseModel]:
 def load_guide(root: Path) -> Guide:
     """Load and check the guide data alone; raise ContentError when it is wrong."""
     problems: list[Problem] = []
-    _, guide = _load(root, root / GUIDE_FILE, Guide, problems)
+    _doc, guide = _load(root, root / GUIDE_FILE, Guide, problems)
     if guide is None or any(p.severity == "error" for p in problems):
         raise ContentError(problems)
     return guide
@@ -137,13 +140,14 @@ def load_site(root: Path, *, draft: bool = False, files: list[Path] | None = Non
     needs_doc, needs = _load(root, chosen_needs, NeedsAnalysis, problems) if chosen_needs else (None, None)
     if guide_doc and guide:
         problems += _check_guide(guide_doc, guide)
-        problems += _check_cases(root, guide, loaded)
+        problems += _check_cases(root, guide, loaded, draft)
         problems += _check_policies(guide, policies)
     if needs_doc and needs:
         problems += _check_charts(needs_doc, needs)
     documents = ([(guide_doc, guide)] if guide else []) + loaded + policies + ([(needs_doc, needs)] if needs else [])
     for doc, model in documents:
         problems += _check_languages(doc, model, draft)
+        problems += _check_rich_text(doc, model, draft)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise ContentError(problems)
@@ -162,8 +166,8 @@ def _load_all(root: Path, paths: list[Path], model: type[BaseModel], problems: l
         if doc and item:
             loaded.append((doc, item))
             if named_by_id and item.id != path.stem:
-                problems.append(_at(doc, ("id",), f"id '{item.id}' differs from the file name '{path.name}'",
-                                    f"rename the file to {item.id}.yaml, or set id: {path.stem}"))
+                problems.append(_at(doc, ("id",), _("id '%(id)s' differs from the file name '%(file)s'", id=item.id, file=path.name),
+                                    _("rename the file to %(id)s.yaml, or set id: %(stem)s", id=item.id, stem=path.stem)))
     return loaded
 
 
@@ -209,8 +213,8 @@ def _read(root: Path, path: Path, model: type[BaseModel], problems: list[Problem
         return None, None
     problems += doc.problems
     if not isinstance(doc.data, dict):
-        problems.append(Problem(file, 1, 1, "", "expected a mapping of fields at the top level",
-                                "start from `python -m site_builder new`, which writes every field"))
+        problems.append(Problem(file, 1, 1, "", _("expected fields (`key: value` lines) at the top level"),
+                                _("start from `python -m site_builder new`, which writes every field")))
         return doc, None
     value, found = validate_document(doc, model)
     problems += found
@@ -228,52 +232,74 @@ def _check_guide(doc: YamlDocument, guide: Guide) -> list[Problem]:
         seen: set[str] = set()
         for i, item in enumerate(items):
             if item.id in seen:
-                problems.append(_at(doc, (kind, i, "id"), f"duplicate id '{item.id}'", "give each entry its own id"))
+                problems.append(_at(doc, (kind, i, "id"), _("duplicate id '%(id)s'", id=item.id),
+                                                _("give each entry its own id")))
             seen.add(item.id)
     partner_ids = {p.id for p in guide.partners}
     for c, chapter in enumerate(guide.case_chapters):
         for s, section in enumerate(chapter.sections):
             if section.partner not in partner_ids:
                 problems.append(_at(doc, ("case_chapters", c, "sections", s, "partner"),
-                                    f"unknown partner '{section.partner}'", _choices(section.partner, partner_ids)))
+                                    _("unknown partner '%(id)s'", id=section.partner), _choices(section.partner, partner_ids)))
     return problems
 
 
-def _check_cases(root: Path, guide: Guide, loaded: list[tuple[YamlDocument, Case]]) -> list[Problem]:
+def _check_cases(root: Path, guide: Guide, loaded: list[tuple[YamlDocument, Case]], draft: bool) -> list[Problem]:
     problems: list[Problem] = []
     sections = {s.number: (s, ch) for ch in guide.case_chapters for s in ch.sections}
     partner_ids = {p.id for p in guide.partners}
     theme_ids = {t.id for t in guide.themes}
-    problems += _duplicates(loaded, "id", "every case needs its own id")
-    problems += _duplicates(loaded, "section", "run `python -m site_builder new` to get the next free number")
+    problems += _duplicates(loaded, "id", _("every case needs its own id"))
+    problems += _duplicates(loaded, "section", _("run `python -m site_builder new` to get the next free number"))
     by_id = {case.id for _, case in loaded}
     for doc, case in loaded:
         if case.partner not in partner_ids:
-            problems.append(_at(doc, ("partner",), f"unknown partner '{case.partner}'", _choices(case.partner, partner_ids)))
+            problems.append(_at(doc, ("partner",), _("unknown partner '%(id)s'", id=case.partner), _choices(case.partner, partner_ids)))
         parent = case.section.rsplit(".", 1)[0]
         if parent not in sections:
-            problems.append(_at(doc, ("section",), f"section {case.section} is in no partner section of the guide",
-                                "use a number under one of " + ", ".join(sorted(sections))))
+            problems.append(_at(doc, ("section",), _("section %(number)s is in no partner section of the guide", number=case.section),
+                                _("use a number under one of %(numbers)s", numbers=", ".join(sorted(sections)))))
         else:
             section, chapter = sections[parent]
             if section.partner != case.partner:
-                problems.append(_at(doc, ("partner",), f"section {parent} belongs to partner '{section.partner}'",
-                                    f"set partner: {section.partner}, or move the case to that partner's section"))
+                problems.append(_at(doc, ("partner",), _("section %(number)s belongs to partner '%(id)s'", number=parent, id=section.partner),
+                                    _("set partner: %(id)s, or move the case to that partner's section",
+                                      id=section.partner)))
             if chapter.region != case.region:
-                problems.append(_at(doc, ("region",), f"chapter {chapter.number} holds {chapter.region} cases",
-                                    f"set region: {chapter.region}"))
+                problems.append(_at(doc, ("region",), _("chapter %(number)s holds %(region)s cases", number=chapter.number, region=chapter.region),
+                                    _("set region: %(region)s", region=chapter.region)))
         problems += _unknown_themes(doc, case.themes, theme_ids)
+        problems += _check_telephone(doc)
+        for i, author in enumerate(case.authors):
+            if not author.name:
+                problems.append(_at(doc, ("authors", i, "name"), _("the author's name is empty"),
+                                    _("write the name exactly as the source gives it, or remove the author"),
+                                    "warning" if draft else "error"))
         if case.image and case.image.file:
             problems += _check_image(root, doc, case.image.file)
     for doc, case in loaded:
         if case.update_of is not None and (case.update_of not in by_id or case.update_of == case.id):
-            hint = "name the id of another case" if case.update_of == case.id else _choices(case.update_of, by_id)
-            problems.append(_at(doc, ("update_of",), f"'{case.update_of}' is not another case's id", hint))
+            hint = _("name the id of another case") if case.update_of == case.id else _choices(case.update_of, by_id)
+            problems.append(_at(doc, ("update_of",), _("'%(id)s' is not another case's id", id=case.update_of), hint))
     return problems
 
 
+_NUMBER_WITH_LEADING_ZERO = re.compile(r"^\s*telephone:\s*(0[0-9]+)\s*(#.*)?$")
+
+
+def _check_telephone(doc: YamlDocument) -> list[Problem]:
+    """Warn where a telephone number starting with 0 is written without quotes: YAML reads it as a number."""
+    style, line, _last = doc.scalars.get(("contact", "telephone"), ("", 0, 0))
+    source = doc.text.splitlines()
+    if style is not None or not 0 < line <= len(source) or not (m := _NUMBER_WITH_LEADING_ZERO.match(source[line - 1])):
+        return []
+    return [_at(doc, ("contact", "telephone"), _("%(number)s is read as a number, which drops its leading 0",
+                                                  number=m.group(1)),
+                _("put it in quotes: telephone: \"%(number)s\"", number=m.group(1)), "warning")]
+
+
 def _check_policies(guide: Guide, loaded: list[tuple[YamlDocument, Policy]]) -> list[Problem]:
-    problems = _duplicates(loaded, "id", "every policy needs its own id")
+    problems = _duplicates(loaded, "id", _("every policy needs its own id"))
     theme_ids = {t.id for t in guide.themes}
     for doc, policy in loaded:
         problems += _unknown_themes(doc, policy.themes, theme_ids)
@@ -289,12 +315,13 @@ def _duplicates(loaded: list[tuple[YamlDocument, Any]], key: str, hint: str) -> 
     for value, docs in users.items():
         for doc in docs if len(docs) > 1 else []:
             others = ", ".join(d.file for d in docs if d is not doc)
-            problems.append(_at(doc, (key,), f"{key} {value} is also used by {others}", hint))
+            problems.append(_at(doc, (key,), _("%(key)s %(value)s is also used by %(others)s", key=key, value=value, others=others),
+                                hint))
     return problems
 
 
 def _unknown_themes(doc: YamlDocument, themes: list[str], theme_ids: set[str]) -> list[Problem]:
-    return [_at(doc, ("themes", i), f"unknown theme '{theme}'", _choices(theme, theme_ids))
+    return [_at(doc, ("themes", i), _("unknown theme '%(id)s'", id=theme), _choices(theme, theme_ids))
             for i, theme in enumerate(themes) if theme not in theme_ids]
 
 
@@ -306,9 +333,10 @@ def _check_charts(doc: YamlDocument, needs: NeedsAnalysis) -> list[Problem]:
             for key, value in row.values.items():
                 path = ("charts", c, "rows", r, "values", key)
                 if key not in series:
-                    problems.append(_at(doc, path, f"unknown series '{key}'", _choices(key, series)))
+                    problems.append(_at(doc, path, _("unknown series '%(id)s'", id=key), _choices(key, series)))
                 elif value is not None and not 0 <= value <= 100:
-                    problems.append(_at(doc, path, f"{value} is not a percentage", "give a number from 0 to 100"))
+                    problems.append(_at(doc, path, _("%(value)s is not a percentage", value=value),
+                                                  _("give a number from 0 to 100")))
     return problems
 
 
@@ -317,11 +345,11 @@ def _check_image(root: Path, doc: YamlDocument, file: str) -> list[Problem]:
     try:
         path.relative_to(root.resolve())
     except ValueError:
-        return [_at(doc, ("image", "file"), f"'{file}' lies outside the project",
-                    "put the image under cases/images/ and give its path from the project root")]
+        return [_at(doc, ("image", "file"), _("'%(file)s' lies outside the project", file=file),
+                    _("put the image under cases/images/ and give its path from the project root"))]
     if not path.is_file():
-        return [_at(doc, ("image", "file"), f"image '{file}' does not exist",
-                    "check the path (relative to the project root) and the file name's case")]
+        return [_at(doc, ("image", "file"), _("image '%(file)s' does not exist", file=file),
+                    _("check the path (relative to the project root) and the file name's capital letters"))]
     return []
 
 
@@ -331,15 +359,70 @@ def _check_languages(doc: YamlDocument, model: BaseModel, draft: bool) -> list[P
     for path, text in iter_texts(model):
         for lang in LANGUAGES:
             if not text.get(lang):
-                name = "English" if lang == "en" else "Chinese"
                 other = "zh" if lang == "en" else "en"
                 if not text.get(other):
-                    problems.append(_at(doc, path, "the text is empty in both languages",
-                                        "write the text, or remove the field if the source has nothing"))
+                    # A draft may hold fields still to fill in (the untouched scaffold does).
+                    problems.append(_at(doc, path, _("the text is empty in both languages"),
+                                        _("write the text, or remove the field if the source has nothing"), severity))
                     break
-                hint = "add the translation" if lang == "zh" else "add the English text"
-                problems.append(_at(doc, path + (lang,), f"{name} text is missing",
-                                    f"{hint} as `{lang}:`" + ("" if draft else ", or build with --draft"), severity))
+                message = _("Chinese text is missing") if lang == "zh" else _("English text is missing")
+                if lang == "zh":
+                    hint = _("add the translation as `zh:`") if draft else \
+                        _("add the translation as `zh:`, or build with --draft")
+                else:
+                    hint = _("add the English text as `en:`") if draft else \
+                        _("add the English text as `en:`, or build with --draft")
+                problem = _at(doc, path + (lang,), message, hint, severity)
+                if path + (lang,) not in doc.keys and path in doc.keys:  # no `zh:` line: point at the text's key
+                    problem = dataclasses.replace(problem, line=doc.keys[path][0], column=doc.keys[path][1])
+                problems.append(problem)
+    return problems
+
+
+# A line that starts with a bullet pasted from Word or WPS, or with Chinese-style numbering.
+_PASTED_BULLET = re.compile(r"^(\s*)([•●▪·◦■]\s*|(\d{1,2})\s*、\s*|[（(](\d{1,2})[）)]\s*|([①-⑳])\s*)(?=\S)")
+# What makes a folded line a paragraph or an item of its own: a blank line, a Markdown list item or heading.
+_BLOCK_START = re.compile(r"^\s*(?:$|[-*+]\s|\d{1,2}[.)]\s|#{1,6}\s|[•●▪·◦■]|\d{1,2}\s*、|[（(]\d{1,2}[）)]|[①-⑳])")
+
+
+def _check_rich_text(doc: YamlDocument, model: BaseModel, draft: bool) -> list[Problem]:
+    """Report rich text that the site would show otherwise than the editor meant.
+
+    - Several paragraphs or list items written without `|`: YAML folds their lines into
+      one paragraph (a warning in a draft, an error otherwise).
+    - A bullet pasted from Word or WPS, or Chinese-style numbering, at the start of a line:
+      an error that shows the Markdown to write. It is not converted silently: `·` is also
+      the middle dot of transliterated names, and `1、` may start a sentence of a paragraph,
+      so only the editor can tell a list from text.
+    """
+    problems = []
+    source = doc.text.splitlines()
+    for path, text in iter_texts(model):
+        if not isinstance(text, RichText):
+            continue
+        for lang in LANGUAGES:
+            where = path + (lang,)
+            style, first, last = doc.scalars.get(where, (None, 0, 0))
+            value = text.get(lang)
+            if style != "|" and last > first and any(_BLOCK_START.match(line) for line in source[first:last]):
+                problems.append(_at(doc, where, _("these lines are joined into one paragraph"),
+                                    _("write `|` after `%(lang)s:` and the text on the lines below it, indented; then a "
+                                      "blank line separates paragraphs and each \"- \" line is a list item", lang=lang),
+                                    "warning" if draft else "error"))
+            for k, line in enumerate(value.split("\n")):
+                if not (m := _PASTED_BULLET.match(line)):
+                    continue
+                number = m.group(3) or m.group(4) or (str(ord(m.group(5)) - ord("①") + 1) if m.group(5) else None)
+                markdown = f"{m.group(1)}{number + '. ' if number else '- '}{line[m.end():]}"
+                if style == "|" and first + k < len(source):
+                    line_no = first + 1 + k
+                    column = len(source[line_no - 1]) - len(source[line_no - 1].lstrip()) + 1
+                else:
+                    line_no, column = doc.position(where)
+                problems.append(Problem(doc.file, line_no, column, dotted(where),
+                                        _("the line starts with “%(mark)s”, which the site shows as plain text, not as a list",
+                                          mark=m.group(2).strip()),
+                                        _("write a Markdown list item: %(markdown)s", markdown=markdown.strip())))
     return problems
 
 
@@ -357,4 +440,4 @@ def iter_texts(value: object, path: tuple = ()) -> Iterator[tuple[tuple, Text]]:
 
 def _choices(given: str, known: set[str]) -> str:
     close = difflib.get_close_matches(given, sorted(known), n=1, cutoff=0.5)
-    return f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(sorted(known))
+    return _("did you mean '%(name)s'?", name=close[0]) if close else _("known: %(names)s", names=", ".join(sorted(known)))

@@ -115,6 +115,7 @@ def _texts(root: Path, path: Path):
 
     from pydantic import ValidationError
 
+    from .messages import _
     from .problems import ContentError, Problem
 
     model = model_for(root, path)
@@ -122,8 +123,9 @@ def _texts(root: Path, path: Path):
     try:
         value = model.model_validate(load_yaml(path, name).data)
     except ValidationError:
-        raise ContentError([Problem(name, 1, 1, "", "the file is not valid, so its translations cannot be checked",
-                                    f"run `python -m site_builder validate {name}` and fix what it reports")]) from None
+        raise ContentError([Problem(name, 1, 1, "", _("the file is not valid, so its translations cannot be checked"),
+                                    _("run `python -m site_builder validate %(file)s` and fix what it reports",
+                                      file=name))]) from None
     for field, text in iter_texts(value):
         yield dotted(field), text
 
@@ -163,20 +165,30 @@ def mark_translated(root: Path, files: list[Path]) -> int:
     return count
 
 
+def _state_names():
+    from .messages import _
+
+    return {"missing": _("missing"), "stale": _("stale: the English changed since"), "unmarked": _("not marked")}
+
+
 def run(root: Path, args: argparse.Namespace) -> int:
     """Run an `i18n` action from the command line."""
+    from .messages import _
+
+    states = _state_names()
     if args.i18n_command == "status":
         report = translation_status(root)
-        total = sum(1 for p in _content_files(root) for _ in _texts(root, p))
+        total = sum(1 for p in _content_files(root) for _text in _texts(root, p))
         bad = sum(len(v) for v in report.values())
         for name, fields in sorted(report.items()):
             for field, state in fields.items():
-                print(f"{name}: {field}: {state}")
-        print(f"{total - bad}/{total} Chinese texts complete and fresh ({100 * (total - bad) / total:.1f}%)")
+                print(f"{name}: {field}: {states[state].render()}")
+        print(_("%(fresh)d/%(total)d Chinese texts complete and fresh (%(percent).1f%%)", fresh=total - bad, total=total,
+                percent=100 * (total - bad) / total).render())
         return 1 if bad else 0
     if args.i18n_command == "mark":
         count = mark_translated(root, [Path(f) for f in args.files])
-        print(f"recorded {count} translation(s) as made from the current English")
+        print(_("recorded %(count)d translation(s) as made from the current English", count=count).render())
         return 0
     if args.i18n_command == "update":
         from .catalogs import update_catalogs

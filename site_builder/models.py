@@ -15,6 +15,8 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from .messages import _
+
 LANGUAGES = ("en", "zh")
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -22,8 +24,8 @@ SECTION_PATTERN = r"^[1-9][0-9]*(\.[1-9][0-9]*){1,2}$"
 
 
 def content_error(message: str, hint: str) -> PydanticCustomError:
-    """Return a validation error whose message and fix hint the reporter can show."""
-    return PydanticCustomError("content", message, {"hint": hint})
+    """Return a validation error whose message and fix hint the reporter can show (in either language)."""
+    return PydanticCustomError("content", str(message), {"hint": hint, "message": message})
 
 
 class Model(BaseModel):
@@ -53,8 +55,8 @@ def _check_slug(value: str) -> str:
     if not re.fullmatch(SLUG_PATTERN, value):
         suggestion = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "my-case"
         raise content_error(
-            f"'{value}' is not a valid id",
-            f"use lower-case letters, digits and hyphens only, e.g. '{suggestion}'",
+            _("'%(value)s' is not a valid id", value=value),
+            _("use lower-case letters, digits and hyphens only, e.g. '%(suggestion)s'", suggestion=suggestion),
         )
     return value
 
@@ -65,13 +67,13 @@ Slug = Annotated[str, AfterValidator(_check_slug), Field(json_schema_extra={"pat
 def _check_section(value: object) -> object:
     if isinstance(value, float):  # YAML reads an unquoted 2.1 as a number
         raise content_error(
-            f"section number {value} was read as a number",
-            "quote it, e.g. section: \"2.1.1\"",
+            _("section number %(value)s was read as a number", value=value),
+            _("quote it, e.g. section: \"2.1.1\""),
         )
     if isinstance(value, str) and not re.fullmatch(SECTION_PATTERN, value):
         raise content_error(
-            f"'{value}' is not a section number",
-            "write the guide's numbering with dots, e.g. \"3.2.1\"",
+            _("'%(value)s' is not a section number", value=value),
+            _("write the guide's numbering with dots, e.g. \"3.2.1\""),
         )
     return value
 
@@ -84,6 +86,7 @@ SectionNumber = Annotated[
 
 PARTIAL_DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_YMD_SLASHES = re.compile(r"^(\d{4})[/.年](\d{1,2})[/.月](\d{1,2})日?$")
 
 
 def _check_partial_date(value: object) -> object:
@@ -98,19 +101,27 @@ def _check_partial_date(value: object) -> object:
     if m := _DMY.match(value):
         day, month, year = m.groups()
         raise content_error(
-            f"'{value}' is not an ISO date",
-            f"write day/month/year dates as YYYY-MM-DD: {year}-{int(month):02d}-{int(day):02d}",
+            _("'%(value)s' is not an ISO date", value=value),
+            _("write day/month/year dates as YYYY-MM-DD: %(date)s", date=f"{year}-{int(month):02d}-{int(day):02d}"),
+        )
+    if m := _YMD_SLASHES.match(value):
+        year, month, day = m.groups()
+        raise content_error(
+            _("'%(value)s' is not written as a date is written here", value=value),
+            _("write it with hyphens and two-digit month and day: %(date)s",
+              date=f"{year}-{int(month):02d}-{int(day):02d}"),
         )
     if not re.fullmatch(PARTIAL_DATE_PATTERN, value):
         raise content_error(
-            f"'{value}' is not a date",
-            "write YYYY, YYYY-MM or YYYY-MM-DD (only the parts the source gives), e.g. 2019-04-05",
+            _("'%(value)s' is not a date", value=value),
+            _("write YYYY, YYYY-MM or YYYY-MM-DD (only the parts the source gives), e.g. 2019-04-05"),
         )
     parts = [int(p) for p in value.split("-")]
     try:
         dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
     except ValueError:
-        raise content_error(f"'{value}' is not a real calendar date", "check the month and day") from None
+        raise content_error(_("'%(value)s' is not a real calendar date", value=value),
+                            _("check the month and day")) from None
     return value
 
 
@@ -127,12 +138,12 @@ PartialDate = Annotated[
 def _check_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or "." not in parts.netloc or any(c.isspace() for c in value):
-        hint = "write one full address starting with https:// or http://"
+        hint = _("write one full address starting with https:// or http://")
         if not parts.scheme and "." in value.split("/")[0]:
-            hint = f"add the scheme: http://{value}"
+            hint = _("write it in full, starting with https:// or http://: http://%(value)s", value=value)
         elif any(c.isspace() for c in value.strip()):
-            hint = "put each address in its own list item, without spaces"
-        raise content_error(f"'{value}' is not a web address", hint)
+            hint = _("put each address in its own list item, without spaces")
+        raise content_error(_("'%(value)s' is not a web address", value=value), hint)
     return value
 
 
@@ -143,8 +154,14 @@ def _check_email(value: str) -> str:
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise content_error(f"'{value}' is not an e-mail address ({exc})", "write it as name@example.org") from None
+        raise content_error(_("'%(value)s' is not an e-mail address", value=value),
+                            _("write it as name@example.org")) from None
     return value
+
+
+def _empty_is_none(value: object) -> object:
+    """Read an empty optional value (`email: ""`, as the scaffold writes it) as not given."""
+    return None if isinstance(value, str) and not value.strip() else value
 
 
 Email = Annotated[str, AfterValidator(_check_email), Field(json_schema_extra={"format": "email"})]
@@ -157,7 +174,8 @@ Region = Literal["EU", "China"]
 class Author(Model):
     """A case-study author as the source names them."""
 
-    name: str = Field(min_length=1, description="Personal name exactly as the source gives it.")
+    # May be empty in a draft (the scaffold leaves it so); content._check_cases reports it.
+    name: str = Field(description="Personal name exactly as the source gives it.")
     name_zh: str | None = Field(
         None, min_length=1, description="The name in Chinese characters as the person or their institution writes it "
         "(e.g. 郭和), where known: Chinese pages show it instead of `name`. Leave it out rather than guess from pinyin.")
@@ -211,7 +229,7 @@ class Contact(Model):
     institution: Text | None = None
     address: Text | None = None
     telephone: str | None = None
-    email: Email | None = None
+    email: Annotated[Email | None, BeforeValidator(_empty_is_none)] = None
 
 
 class Case(Model):

@@ -46,6 +46,7 @@ from urllib.parse import unquote, urlsplit
 
 from .content import Site
 from .i18n import LANGUAGES
+from .messages import _
 from .problems import ContentError, Problem
 from .render import THEME_DIR, Output, PdfInfo, Renderer, build_timestamp
 from .write import replace_file
@@ -105,12 +106,14 @@ def render_editions(site: Site, *, cache: Path | None = None, jobs: int | None =
     for edition in editions:
         hit = _cache_get(cache, edition) if cache else None
         if hit:
-            log.info("PDF (%s) unchanged, reusing the cached one (%d pages)", edition.code, hit.pages)
+            log.info("%s", _("PDF (%(edition)s) unchanged, reusing the cached one (%(pages)d pages)",
+                             edition=edition.code, pages=hit.pages).render())
             results[edition.code] = hit
         else:
             todo.append(edition)
     for edition, rendered in zip(todo, render_all(todo, jobs=jobs)):
-        log.info("PDF (%s): %d pages in %.1f s", edition.code, rendered.pages, rendered.seconds)
+        log.info("%s", _("PDF (%(edition)s): %(pages)d pages in %(seconds).1f s", edition=edition.code,
+                         pages=rendered.pages, seconds=rendered.seconds).render())
         results[edition.code] = rendered
         if cache:
             _cache_put(cache, edition, rendered)
@@ -216,8 +219,9 @@ def check_fonts() -> None:
     except OSError:
         found = ""
     if CJK_FONT not in found:
-        raise ContentError([Problem("fonts", 0, 0, "", f"the font '{CJK_FONT}' is not installed, so the Chinese PDF "
-                                    "would show blank boxes", "install Debian's fonts-noto-cjk (./bootstrap.sh does)")])
+        raise ContentError([Problem("fonts", 0, 0, "", _("the font '%(font)s' is not installed, so the Chinese PDF "
+                                                         "would show blank boxes", font=CJK_FONT),
+                                    _("install Debian's fonts-noto-cjk (./bootstrap.sh does)"))])
 
 
 # --- worker processes -----------------------------------------------------------------

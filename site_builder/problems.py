@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from .messages import _, current_language, field_label, render
+
 Severity = Literal["error", "warning"]
 
 
@@ -21,18 +23,28 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
+        return self.render()
+
+    def render(self, lang: str | None = None) -> str:
+        """Return the problem on one line, in `lang` (default: the current message language)."""
+        lang = lang or current_language()
         place = f"{self.file}:{self.line}:{self.column}"
-        field = f" {self.field}:" if self.field else ""
-        warning = " warning:" if self.severity == "warning" else ""
-        hint = f" — {self.hint}" if self.hint else ""
-        return f"{place}:{warning}{field} {self.message}{hint}"
+        message, hint = render(self.message, lang), render(self.hint, lang)
+        if lang == "en":
+            field = f" {self.field}:" if self.field else ""
+            warning = " warning:" if self.severity == "warning" else ""
+            return f"{place}:{warning}{field} {message}" + (f" — {hint}" if hint else "")
+        # Chinese: full-width punctuation, the field with the template's label.
+        warning = render(_("warning:"), lang) if self.severity == "warning" else ""
+        field = f"{field_label(self.field, lang)}：" if self.field else ""
+        return f"{place}: {warning}{field}{message}" + (f"——{hint}" if hint else "")
 
 
 class ContentError(Exception):
     """Raised when content has errors; carries every problem found."""
 
     def __init__(self, problems: list[Problem]):
-        super().__init__(f"{len(problems)} problem(s) in the content")
+        super().__init__(str(_("%(count)d problem(s) in the content", count=len(problems))))
         self.problems = sorted(problems)
 
 

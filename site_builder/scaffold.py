@@ -2,58 +2,58 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 
+from .messages import _, current_language
 from .models import Guide
 
 TEMPLATE = """\
 # yaml-language-server: $schema=../schema/case.schema.json
-# A new case study. Fill in every field the source gives; remove the optional
-# ones it leaves empty. Rich text fields take Markdown: paragraphs separated by
-# a blank line, "- " bullets, "1. " numbered items, "#### " sub-headings.
-# Check your work with:  python -m site_builder validate --draft {path}
+# {c[intro]}
+# {c[check]}  python -m site_builder validate --draft {path}
 
-id: {id}                         # stable id: also the file name and the page address
-section: "{section}"                  # section number in the guide (next free one under {parent})
-region: {region}                          # EU or China
-partner: {partner}   # consortium partner that collected the case
-institution:                         # HEI name: the institution the case is about
+id: {id}                         # {c[id]}
+section: "{section}"                  # {c[section]}
+region: {region}                          # {c[region]}
+partner: {partner}   # {c[partner]}
+institution:                         # {c[institution]}
   en: ""
   zh: ""
 country:
   en: ""
   zh: ""
-authors:                             # case-study author(s): names exactly as given
+authors:                             # {c[authors]}
   - name: ""
-    # name_zh: ""                    # optional: the name in Chinese characters, where known (not guessed from pinyin)
-    role:                            # optional
+    # name_zh: ""                    # {c[name_zh]}
+    role:                            # {c[optional]}
       en: ""
       zh: ""
-target_groups:                       # one target group per item
+target_groups:                       # {c[target_groups]}
   - en: ""
     zh: ""
-date: "{year}"                         # YYYY, YYYY-MM or YYYY-MM-DD: only what the source gives
-themes: []                           # ids from guide/guide.yaml: {themes}
+date:                                # {c[date]}
+themes: []                           # {c[themes]}
 
 profile:
-  name:                              # case-study name
+  name:                              # {c[name]}
     en: ""
     zh: ""
-  short_description:                 # Markdown
+  short_description:                 # {c[markdown]}
     en: |
       
     zh: |
       
-  background:                        # Markdown; optional
+  background:                        # {c[markdown_optional]}
     en: |
       
     zh: |
       
-  keywords:                          # one keyword per item
+  keywords:                          # {c[keywords]}
     - en: ""
       zh: ""
 
-impact:                              # impact / results / outcomes; each field optional, Markdown
+impact:                              # {c[impact]}
   achievements:
     en: |
       
@@ -69,26 +69,66 @@ impact:                              # impact / results / outcomes; each field o
     en: ""
     zh: ""
 
-# image:                             # photograph / diagram; optional
-#   file: cases/images/{id}.png      # path from the project root
-#   alt: {{en: "", zh: ""}}            # what the image shows
-#   caption: {{en: "", zh: ""}}        # optional
+# image:                             # {c[image]}
+#   file: cases/images/{id}.png      # {c[image_file]}
+#   alt: {{en: "", zh: ""}}            # {c[image_alt]}
+#   caption: {{en: "", zh: ""}}        # {c[optional]}
 
 information_sources:
-  websites: []                       # full addresses, one per item: - https://example.org/
+  websites: []                       # {c[websites]}
 
-contact:                             # each field optional
+contact:                             # {c[contact]}
   name: ""
-  # name_zh: ""                      # optional: the name in Chinese characters, where known
+  # name_zh: ""                      # {c[name_zh]}
   role: {{en: "", zh: ""}}
   institution: {{en: "", zh: ""}}
   address: {{en: "", zh: ""}}
   telephone: ""
   email: ""
 
-# update_of: other-case-id           # when this case updates an earlier one
-editorial_notes: []                  # where this file corrects its source: - {{en: "...", zh: "..."}}
+# update_of: other-case-id           # {c[update_of]}
+editorial_notes: []                  # {c[editorial_notes]}
 """
+
+
+def _comments(parent: str, themes: str) -> dict[str, str]:
+    """Return the scaffold's comments in the current message language."""
+    comments = {
+        "intro": _("A new case study. Fill in every field the source gives; remove the optional ones it leaves "
+                   "empty. Rich text fields take Markdown: paragraphs separated by a blank line, \"- \" bullets, "
+                   "\"1. \" numbered items, \"#### \" sub-headings; write `|` after the key of any text of more "
+                   "than one line."),
+        "check": _("Check your work with:"),
+        "id": _("stable id: also the file name and the page address"),
+        "section": _("section number in the guide (next free one under %(parent)s)", parent=parent),
+        "region": _("EU or China"),
+        "partner": _("consortium partner that collected the case"),
+        "institution": _("HEI name: the institution the case is about"),
+        "authors": _("case-study author(s): names exactly as given"),
+        "optional": _("optional"),
+        "name_zh": _("optional: the name in Chinese characters, where known (not guessed from pinyin)"),
+        "target_groups": _("one target group per item"),
+        "date": _("the source's date: YYYY, YYYY-MM or YYYY-MM-DD, only what the source gives; empty until then"),
+        "themes": _("ids from guide/guide.yaml: %(ids)s", ids=themes),
+        "name": _("case-study name"),
+        "markdown": _("Markdown"),
+        "markdown_optional": _("Markdown; optional"),
+        "keywords": _("one keyword per item"),
+        "impact": _("impact / results / outcomes; each field optional, Markdown"),
+        "image": _("photograph / diagram; optional"),
+        "image_file": _("path from the project root"),
+        "image_alt": _("what the image shows"),
+        "websites": _("full addresses, one per item: %(example)s", example="- https://example.org/"),
+        "contact": _("each field optional"),
+        "update_of": _("when this case updates an earlier one"),
+        "editorial_notes": _("where this file corrects its source: %(example)s",
+                             example='- {en: "...", zh: "..."}'),
+    }
+    # One line each: a comment must not run onto a line of its own without its "#".
+    flat = {key: " ".join(text.render().split()) for key, text in comments.items()}
+    if current_language() == "en":  # Chinese has no spaces to break at; an editor wraps it on screen
+        flat["intro"] = "\n# ".join(textwrap.wrap(flat["intro"], width=86))
+    return flat
 
 
 def next_section(guide: Guide, partner: str, taken: set[str]) -> str:
@@ -100,12 +140,13 @@ def next_section(guide: Guide, partner: str, taken: set[str]) -> str:
     return f"{parent}.{n}"
 
 
-def render_case(guide: Guide, partner: str, case_id: str, section: str, year: int) -> str:
+def render_case(guide: Guide, partner: str, case_id: str, section: str) -> str:
     """Return the text of a new, empty case file."""
     region = next(ch.region for ch in guide.case_chapters for s in ch.sections if s.partner == partner)
     return TEMPLATE.format(
         id=case_id, section=section, parent=section.rsplit(".", 1)[0], region=region, partner=partner,
-        year=year, themes=", ".join(t.id for t in guide.themes), path=f"cases/{case_id}.yaml",
+        path=f"cases/{case_id}.yaml",
+        c=_comments(section.rsplit(".", 1)[0], ", ".join(t.id for t in guide.themes)),
     )
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .messages import _
 from .problems import ContentError, Problem
 
 log = logging.getLogger(__name__)
@@ -20,11 +21,12 @@ def index_site(folder: Path, output: Path | None = None) -> None:
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
-        raise ContentError([Problem("pagefind", 0, 0, "", "the search index could not be built: " + " / ".join(detail),
-                                    "check that the pagefind[extended] package is installed (see README)")])
+        raise ContentError([Problem("pagefind", 0, 0, "", _("the search index could not be built: %(detail)s",
+                                                            detail=" / ".join(detail)),
+                                    _("check that the pagefind[extended] package is installed (see README)"))])
     if not ((output or folder / "pagefind") / "pagefind-ui.js").exists():
-        raise ContentError([Problem("pagefind", 0, 0, "", "the search index is missing after indexing",
-                                    "run `python -m pagefind --site output` to see Pagefind's own messages")])
+        raise ContentError([Problem("pagefind", 0, 0, "", _("the search index is missing after indexing"),
+                                    _("run `python -m pagefind --site output` to see Pagefind's own messages"))])
     _sort_languages((output or folder / "pagefind") / "pagefind-entry.json")
 
 

@@ -33,6 +33,7 @@ from tornado import httpserver, netutil, web, websocket
 
 from .content import CASES_DIR, GUIDE_FILE, POLICIES_DIR, load_site
 from .incremental import LiveSite, Pass, Watcher
+from .messages import Message, _, current_language
 from .problems import ContentError, Problem, display_path
 from .render import THEME_DIR
 from .write import STAGING_PREFIX, publish, replace_file
@@ -60,8 +61,11 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, draft: bool 
     try:
         preview.start()
         if not ipaddress.ip_address(preview.address[0]).is_loopback:
-            log.warning("WARNING: listening on %s: other machines can see the preview", preview.address[0])
-        log.info("serving %sen/ — edit files under %s; Ctrl+C to stop", preview.url, ", ".join(WATCHED))
+            log.warning("%s", _("WARNING: listening on %(address)s: other machines can see the preview",
+                                  address=preview.address[0]).render())
+        log.info("%s", _("serving %(url)s — edit files under %(folders)s; Ctrl+C to stop",
+                         url=f"{preview.url}{'zh' if current_language() == 'zh' else 'en'}/",
+                         folders=", ".join(WATCHED)).render())
         preview.serve_forever()
     finally:
         preview.close()
@@ -293,11 +297,11 @@ class Preview:
             if more:  # caught a file while it was being written: build again rather than report
                 self._add_pending(more)
             else:
-                self._failed(exc.problems, "the content has errors")
+                self._failed(exc.problems, _("the content has errors"))
             return
         except Exception as exc:  # a template error, most likely; the preview goes on
             log.debug("rebuild failed", exc_info=True)
-            self._failed([_located(exc, self.root)], "a template or the builder failed")
+            self._failed([_located(exc, self.root)], _("a template or the builder failed"))
             return
         finally:
             self.passes += 1
@@ -309,24 +313,27 @@ class Preview:
             self._unindexed = False
             self._indexer.request()
         if first:
-            log.info("built %d files in %.1f s", len(result.changed), time.perf_counter() - started)
+            log.info("%s", _("built %(count)d files in %(seconds).1f s", count=len(result.changed),
+                             seconds=time.perf_counter() - started).render())
         elif result.complete:
             shown = ", ".join(sorted(changed - {"pdf"})[:3]) or "the PDF editions"
-            log.info("%s → %d file(s) updated in %.1f s", shown, len(result.changed), time.perf_counter() - started)
+            log.info("%s", _("%(files)s → %(count)d file(s) updated in %(seconds).1f s", files=shown,
+                             count=len(result.changed), seconds=time.perf_counter() - started).render())
             log.debug("steps done after: %s", ", ".join(f"{k} {1000 * v:.0f} ms" for k, v in timings.items()))
 
-    def _failed(self, problems: list[Problem], what: str) -> None:
+    def _failed(self, problems: list[Problem], what: Message) -> None:
         from .cli import report
 
         report(problems)
-        log.error("not rebuilt: %s; fix them and save — the last good pages stay on disk", what)
+        log.error("%s", _("not rebuilt: %(what)s; fix them and save — the last good pages stay on disk",
+                          what=what).render())
         if tuple(problems) != self.problems:
             self.problems = tuple(problems)
             self._tell_browsers(None)
 
     def _recovered(self) -> None:
         self.problems = ()
-        log.info("fixed: the preview is up to date again")
+        log.info("%s", _("fixed: the preview is up to date again").render())
         self._tell_browsers(None)
 
     def _report_warnings(self, result: Pass) -> None:
@@ -336,17 +343,30 @@ class Preview:
             report(result.warnings)
             self._warnings = result.warnings
 
-    def error_page(self) -> bytes:
-        """Return the page shown in place of every page while the content has errors."""
-        items = "\n".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in self.problems)
+    def error_page(self, lang: str = "en") -> bytes:
+        """Return the page shown in place of every page while the content has errors, in `lang`."""
+        items = "\n".join(f"<li><code>{html.escape(p.render(lang))}</code></li>" for p in self.problems)
+        title = html.escape(_("Preview: errors").render(lang))
+        heading = html.escape(_("The preview is not up to date").render(lang))
+        advice = html.escape(_("%(count)d problem(s) to fix. The page reloads by itself when you save a fix; the last "
+                               "good pages are kept until then.", count=len(self.problems)).render(lang))
         return (
-            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Preview: errors</title>"
+            f"<!doctype html>\n<html lang=\"{_HTML_LANG.get(lang, 'en')}\"><head><meta charset=\"utf-8\">"
+            f"<title>{title}</title>"
             "<style>body{font:16px/1.5 system-ui,sans-serif;margin:2rem;max-width:60rem}"
             "li{margin:.5rem 0;color:#8b0000}code{white-space:pre-wrap}</style></head><body>"
-            f"<h1>The preview is not up to date</h1><p>{len(self.problems)} problem(s) to fix. The page reloads by "
-            f"itself when you save a fix; the last good pages are kept until then.</p>\n<ol>\n{items}\n</ol>"
+            f"<h1>{heading}</h1><p>{advice}</p>\n<ol>\n{items}\n</ol>"
             "</body></html>\n"
         ).encode("utf-8")
+
+
+_HTML_LANG = {"en": "en", "zh": "zh-CN"}
+
+
+def _page_language(path: str) -> str:
+    """Return the language of the page at a URL path: its first folder, e.g. "zh" for zh/cases/x/."""
+    first = path.lstrip("/").split("/", 1)[0]
+    return first if first in _HTML_LANG else current_language()
 
 
 def _output_path(url: str) -> str | None:
@@ -360,14 +380,14 @@ def _output_path(url: str) -> str | None:
 def _located(exc: BaseException, root: Path) -> Problem:
     """Return an error as a located problem: the template line that failed when there is one."""
     message = f"{type(exc).__name__}: {exc}"
-    hint = "fix it and save; the last good pages stay on disk"
+    hint = _("fix it and save; the last good pages stay on disk")
     if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
         return Problem(display_path(Path(exc.filename), root), exc.lineno or 1, 1, "", exc.message or message, hint)
     templates = str(root / THEME_DIR)
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename.startswith(templates):
             return Problem(display_path(Path(frame.filename), root), frame.lineno or 1, 1, "", message, hint)
-    return Problem("(builder)", 0, 0, "", message, "run with -v to see where it failed")
+    return Problem("(builder)", 0, 0, "", message, _("run with -v to see where it failed"))
 
 
 # --- the web side -------------------------------------------------------------------------------
@@ -394,7 +414,7 @@ class _SiteFiles(web.StaticFileHandler):
             self.set_status(500)
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.set_header("Cache-Control", "no-store")
-            self.finish(self.preview.error_page() if include_body else b"")
+            self.finish(self.preview.error_page(_page_language(path)) if include_body else b"")
             return
         await super().get(path, include_body)
 
@@ -566,7 +586,7 @@ def _render_pdfs(root: str, draft: bool, connection) -> None:
     from .build import render_pdfs
 
     try:
-        site, _ = load_site(Path(root), draft=draft)
+        site, _warnings = load_site(Path(root), draft=draft)
         files, infos = render_pdfs(site)
         connection.send(("ok", files, infos))
     except ContentError as exc:

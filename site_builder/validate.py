@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from .messages import Message, _
 from .models import Text
 from .problems import Problem
 from .yamlsource import YamlDocument, dotted
@@ -28,80 +30,82 @@ def _explain(doc: YamlDocument, model: type[BaseModel], error: dict[str, Any]) -
     kind = error["type"]
     given = error.get("input")
     line, column = doc.position(path, key=kind == "extra_forbidden")
+    if kind == "missing" and tuple(path[:-1]) in doc.keys:
+        line, column = doc.keys[tuple(path[:-1])]  # the key the field belongs under, as the editor's plugin shows it
     field = dotted(path)
     name = str(path[-1]) if path and isinstance(path[-1], str) else "item"
-    message, hint = error["msg"], ""
+    message, hint = _("the value is not accepted (%(detail)s)", detail=error["msg"]), ""
 
     if kind == "content":
-        hint = error["ctx"]["hint"]
+        message, hint = error["ctx"]["message"], error["ctx"]["hint"]
     elif kind == "missing":
-        parent = dotted(path[:-1]) or "the top level"
-        message = "required field is missing"
-        hint = f"add `{name}:` under {parent}"
+        parent = dotted(path[:-1])
+        message = _("required field is missing")
+        hint = _("add `%(name)s:` under %(parent)s", name=name, parent=parent) if parent else \
+            _("add `%(name)s:` at the top level", name=name)
         if _expects_text(model, path):
-            hint += " with `en:` and `zh:` lines below it"
+            hint = _("%(hint)s with `en:` and `zh:` lines below it", hint=hint)
     elif kind == "extra_forbidden":
         allowed = _fields_at(model, path[:-1])
-        message = f"unknown field '{name}'"
+        message = _("unknown field '%(name)s'", name=name)
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
         if close:
-            hint = f"did you mean '{close[0]}'?"
+            hint = _("did you mean '%(name)s'?", name=close[0])
         elif allowed:
-            hint = "allowed here: " + ", ".join(allowed)
+            hint = _("allowed here: %(names)s", names=", ".join(allowed))
         else:
-            hint = "remove it"
+            hint = _("remove it")
     elif given is None and kind in ("string_type", "model_type", "list_type", "model_attributes_type"):
-        message = "the value is empty"
-        hint = "write a value after the colon, or remove the key if the source has nothing here"
+        message = _("the value is empty")
+        hint = _("write a value after the colon, or remove the key if the source has nothing here")
     elif kind in ("model_type", "model_attributes_type", "dict_type"):
         if _expects_text(model, path) and isinstance(given, str):
-            message = "expected text in both languages, got a single string"
-            hint = "write it as an `en:` line and a `zh:` line indented below the key"
+            message = _("expected text in both languages, got a single text")
+            hint = _("write it as an `en:` line and a `zh:` line indented below the key")
         else:
             fields = _fields_at(model, path)
-            message = f"expected a mapping of fields, got {_describe(given)}"
-            hint = "write indented `key: value` lines" + (f" (fields: {', '.join(fields)})" if fields else "")
+            message = _("expected indented fields, got %(given)s", given=_describe(given))
+            hint = _("write indented `key: value` lines (fields: %(fields)s)", fields=", ".join(fields)) if fields \
+                else _("write indented `key: value` lines")
     elif kind == "list_type":
-        item = _singular(name)
-        message = f"expected a list of {name.replace('_', ' ')}, got {_describe(given)}"
-        hint = f"write one {item} per line starting with \"- \""
+        message = _("expected a list, got %(given)s", given=_describe(given))
+        hint = _("write one item per line starting with \"- \"")
+        if name == "keywords":
+            message = _("expected a list of keywords, got %(given)s", given=_describe(given))
+            hint = _("write one keyword per line starting with \"- \"")
     elif kind == "string_type":
-        message = f"expected text, got {_describe(given)}"
-        hint = "write plain text; quote it if it looks like a number, list or mapping"
+        message = _("expected text, got %(given)s", given=_describe(given))
+        hint = _("write plain text; put it in quotes if it looks like a number, a list or a yes/no value")
     elif kind == "literal_error":
-        message = f"'{given}' is not allowed here ({error['msg'].removeprefix('Input should be ')})"
-        hint = "use exactly one of the listed values"
+        allowed = re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", ""))) or [error["msg"]]
+        message = _("'%(value)s' is not allowed here (%(allowed)s)", value=given, allowed=", ".join(allowed))
+        hint = _("use exactly one of the listed values")
     elif kind == "string_too_short":
-        message = "the value is empty"
-        hint = "write a value, or remove the key"
+        message = _("the value is empty")
+        hint = _("write a value, or remove the key")
     elif kind == "int_parsing" or kind == "int_type":
-        message = f"expected a whole number, got {_describe(given)}"
-        hint = "write digits only, e.g. 2020"
+        message = _("expected a whole number, got %(given)s", given=_describe(given))
+        hint = _("write digits only, e.g. 2020")
     elif kind == "string_pattern_mismatch":
-        message = f"'{given}' does not have the expected form"
+        message = _("'%(value)s' does not have the expected form", value=given)
         hint = error["msg"]
     return Problem(doc.file, line, column, field, message, hint)
 
 
-def _describe(value: Any) -> str:
+def _describe(value: Any) -> Message:
     if value is None:
-        return "nothing"
+        return _("nothing")
     if isinstance(value, bool):
-        return f"yes/no value {str(value).lower()}"
+        return _("the yes/no value %(value)s", value=str(value).lower())
     if isinstance(value, str):
-        return "a single string"
+        return _("a single text")
     if isinstance(value, (int, float)):
-        return f"the number {value}"
+        return _("the number %(value)s", value=value)
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
-def _singular(name: str) -> str:
-    words = name.replace("_", " ")
-    return words[:-1] if words.endswith("s") else words
+        return _("indented fields")
+    return _("a value of another kind")
 
 
 def _model_at(model: type[BaseModel], path: tuple) -> type[BaseModel] | None:

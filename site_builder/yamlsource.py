@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
+from .messages import Message, _
 from .problems import ContentError, Problem
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -29,8 +30,35 @@ MAX_VALUES = 100_000  # values built, counting every alias expansion: bounds "bi
 
 Path_ = tuple[str | int, ...]
 
+
+
+def _yaml_12_core(loader: type) -> type:
+    """Return `loader` resolving plain values as YAML 1.2's core schema does, as the editor's plugin reads them.
+
+    PyYAML follows YAML 1.1, where `NO`, `yes`, `on` and `off` are yes/no values,
+    `010` is octal 8 and `1_000` is a number; in YAML 1.2 (yaml-language-server) the
+    first four are text, `010` is 10 and `1_000` is text. The known recipe: a loader
+    subclass whose implicit resolvers are YAML 1.2's (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
+    """
+    class Loader(loader):  # type: ignore[misc, valid-type]
+        yaml_implicit_resolvers: dict = {}
+
+    for tag, pattern, first in (
+        ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+        ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+        ("float", r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                  r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+0123456789."),
+        ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ):
+        Loader.add_implicit_resolver(f"tag:yaml.org,2002:{tag}", re.compile(pattern), list(first))
+    Loader.__name__ = Loader.__qualname__ = f"Yaml12{loader.__name__}"
+    return Loader
+
+
+_LOADER: type = _yaml_12_core(yaml.SafeLoader)
 # libyaml's C reader, where this PyYAML has it; None makes every file go through the pure-Python one.
-_FAST_LOADER: type | None = getattr(yaml, "CSafeLoader", None) if getattr(yaml, "__with_libyaml__", False) else None
+_FAST_LOADER: type | None = (_yaml_12_core(yaml.CSafeLoader) if getattr(yaml, "__with_libyaml__", False)
+                             and hasattr(yaml, "CSafeLoader") else None)
 _UNSAFE_CHARACTERS = re.compile(r"[\t\x85\u2028\u2029\ufeff]")
 _KEY_INDICATOR = re.compile(r"[\s\[\]{},:]\?")
 _COMMENT_AFTER_INDICATOR = re.compile(r"[|>][-+0-9]*#")
@@ -66,6 +94,8 @@ class _ReadAgain(Exception):
     """The fast reader met something the pure-Python reader may read differently."""
 
 
+_DECIMAL = re.compile(r"^[-+]?[0-9]+$")
+
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:" + name
     for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
@@ -81,6 +111,10 @@ class YamlDocument:
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)  # found while reading, e.g. duplicate keys
+    # Each text value's style (None plain, '|' literal, '>' folded, quotes) and first and last line:
+    # what the checks of rich text need to tell a folded paragraph from a `|` block.
+    scalars: dict[Path_, tuple[str | None, int, int]] = field(default_factory=dict)
+    text: str = ""
 
     def position(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """Return (line, column) of the value at `path`, or of its nearest known parent."""
@@ -103,16 +137,19 @@ def load_yaml(path: Path, file: str) -> YamlDocument:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise _error(file, 1, 1, f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit",
-                         "a case file is a few dozen kilobytes; check that this is the right file")
+            raise _error(file, 1, 1, _("file is %(size)s bytes, over the %(limit)s-byte limit",
+                                       size=f"{size:,}", limit=f"{MAX_FILE_BYTES:,}"),
+                         _("a case file is a few dozen kilobytes; check that this is the right file"))
         raw = path.read_bytes()
     except OSError as exc:
-        raise _error(file, 1, 1, f"cannot read the file ({exc.strerror})", "check that it exists and is readable") from None
+        raise _error(file, 1, 1, _("cannot read the file (%(reason)s)", reason=exc.strerror),
+                     _("check that it exists and is readable")) from None
     text = _decode(raw, file)
     root = _compose(text, file)
     doc = YamlDocument(file=file, data=None)
     if root is None:
-        raise _error(file, 1, 1, "the file is empty", "start from `python -m site_builder new`")
+        raise _error(file, 1, 1, _("the file is empty"), _("start from `python -m site_builder new`"))
+    doc.text = text
     builder = _Builder(doc)
     doc.data = builder.build(root, ())
     doc.problems = builder.problems
@@ -128,14 +165,14 @@ def _decode(raw: bytes, file: str) -> str:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise _error(file, line, column, f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                     "save the file as UTF-8 in your editor") from None
+        raise _error(file, line, column, _("the file is not valid UTF-8 (byte 0x%(byte)02x)", byte=raw[exc.start]),
+                     _("save the file as UTF-8 in your editor")) from None
     # Characters YAML refuses (PyYAML's reader would raise an unlocated error): often pasted in from a PDF.
     if bad := _UNPRINTABLE.search(text):
         before = text[: bad.start()]
         line, column = before.count("\n") + 1, bad.start() - (before.rfind("\n") + 1) + 1
-        raise _error(file, line, column, f"the file contains the control character U+{ord(bad.group()):04X}",
-                     "delete it (it is invisible in most editors; it often comes from copying out of a PDF)")
+        raise _error(file, line, column, _("the file contains the control character U+%(code)04X", code=ord(bad.group())),
+                     _("delete it (it is invisible in most editors; it often comes from copying out of a PDF)"))
     return text
 
 
@@ -149,14 +186,14 @@ def _compose(text: str, file: str) -> yaml.Node | None:
             pass  # read it again below: the messages and positions are the pure-Python reader's
     _check_events(text, file)
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, file) from None
+        raise _syntax_error(exc, file, text) from None
     except yaml.YAMLError as exc:  # unmarked errors are rare; still report them cleanly
-        raise _error(file, 1, 1, f"YAML error: {exc}", "check the file's syntax") from None
+        raise _error(file, 1, 1, _("YAML error: %(detail)s", detail=str(exc)), _("check the file's syntax")) from None
 
 
-def _check_events(text: str, file: str, loader: type = yaml.SafeLoader) -> None:
+def _check_events(text: str, file: str, loader: type = _LOADER) -> None:
     """Refuse deep nesting and non-standard tags before composing (the composer recurses).
 
     With the fast loader, raise _ReadAgain where the pure-Python reader would read the
@@ -167,7 +204,7 @@ def _check_events(text: str, file: str, loader: type = yaml.SafeLoader) -> None:
     """
     depth = 0
     flow = 0  # depth inside flow collections
-    fast = loader is not yaml.SafeLoader
+    fast = loader is not _LOADER
     try:
         for event in yaml.parse(text, Loader=loader):
             if fast:
@@ -183,19 +220,19 @@ def _check_events(text: str, file: str, loader: type = yaml.SafeLoader) -> None:
             if tag and tag not in _STANDARD_TAGS and tag != "!":
                 mark = event.start_mark
                 shown = tag.replace("tag:yaml.org,2002:", "!!")
-                raise _error(file, mark.line + 1, mark.column + 1, f"the tag '{shown}' is not allowed",
-                             "remove the tag: content files hold plain text, lists and mappings")
+                raise _error(file, mark.line + 1, mark.column + 1, _("the tag '%(tag)s' is not allowed", tag=shown),
+                             _("remove the tag: content files hold plain text, lists and indented fields"))
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
                     raise _error(file, mark.line + 1, mark.column + 1,
-                                 f"nesting is deeper than {MAX_DEPTH} levels",
-                                 "flatten the structure; the template nests only a few levels")
+                                 _("nesting is deeper than %(levels)d levels", levels=MAX_DEPTH),
+                                 _("flatten the structure; the template nests only a few levels"))
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, file) from None
+        raise _syntax_error(exc, file, text) from None
 
 
 class _Builder:
@@ -212,21 +249,26 @@ class _Builder:
         if self.count > MAX_VALUES:
             mark = node.start_mark
             raise _error(self.doc.file, mark.line + 1, mark.column + 1,
-                         f"aliases expand to more than {MAX_VALUES:,} values",
-                         "do not use YAML anchors (&) and aliases (*) to repeat content")
+                         _("aliases expand to more than %(count)s values", count=f"{MAX_VALUES:,}"),
+                         _("do not use YAML anchors (&) and aliases (*) to repeat content"))
         self.doc.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        # Plain style: None from the pure-Python reader, "" from libyaml.
+        self.doc.scalars[path] = (node.style or None, node.start_mark.line + 1, node.end_mark.line + 1)
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # keep dates as written; the model checks their form
+        if node.tag == "tag:yaml.org,2002:int" and isinstance(node.value, str) and _DECIMAL.match(node.value):
+            return int(node.value, 10)  # YAML 1.2: 010 is ten (PyYAML's constructor would read octal 8)
         try:
             return self.constructor.construct_object(node)
         except (yaml.YAMLError, ValueError, IndexError, OverflowError) as exc:  # e.g. `!!int abc`
             mark = node.start_mark
             self.problems.append(Problem(self.doc.file, mark.line + 1, mark.column + 1, dotted(path),
-                                         f"cannot read this value ({getattr(exc, 'problem', exc)})", "write it as plain text"))
+                                         _("cannot read this value (%(detail)s)", detail=str(getattr(exc, "problem", exc))),
+                                         _("write it as plain text")))
             return None
 
     def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
@@ -235,15 +277,15 @@ class _Builder:
             line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                 self.problems.append(Problem(self.doc.file, line, column, dotted(path),
-                                             "this key is not a plain name",
-                                             "keys are field names such as `profile` or `en`; merge keys (<<) are not supported"))
+                                             _("this key is not a plain name"),
+                                             _("keys are field names such as `profile` or `en`; merge keys (<<) are not supported")))
                 continue
             key = str(key_node.value)
             if key in result:
                 first = self.doc.keys[path + (key,)]
                 self.problems.append(Problem(self.doc.file, line, column, dotted(path + (key,)),
-                                             f"duplicate key '{key}' (first given on line {first[0]})",
-                                             "keep one of the two and delete the other"))
+                                             _("duplicate key '%(key)s' (first given on line %(line)d)", key=key, line=first[0]),
+                                             _("keep one of the two and delete the other")))
                 continue
             self.doc.keys[path + (key,)] = (line, column)
             result[key] = self.build(value_node, path + (key,))
@@ -258,34 +300,82 @@ def dotted(path: Path_) -> str:
     return out
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> ContentError:
+def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> ContentError:
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = exc.problem or "syntax error"
     if exc.context:
         problem = f"{problem} ({exc.context})"
-    hint = _syntax_hint(problem)
-    # The parser often notices a mistake (an unclosed quote, a bad indent) lines after it was made.
-    if exc.context_mark and exc.context_mark.line + 1 < line:
-        hint += f"; the mistake may be anywhere from line {exc.context_mark.line + 1} to here"
-    return _error(file, line, column, f"YAML syntax error: {problem}", hint)
+    first = exc.context_mark.line + 1 if exc.context_mark and exc.context_mark.line + 1 < line else line
+    cause, hint, at = _likely_cause(text, problem, first, line)
+    if at:
+        line, column = at
+    elif exc.context_mark and exc.context_mark.line + 1 < line:
+        # The parser often notices a mistake (an unclosed quote, a bad indent) lines after it was made.
+        hint = _("%(hint)s; the mistake may be anywhere from line %(first)d to here", hint=hint, first=first)
+    return _error(file, line, column, _("YAML syntax error: %(cause)s", cause=cause), hint)
 
 
-def _syntax_hint(problem: str) -> str:
-    if "'\\t'" in problem or "tab" in problem:
-        return "indent with spaces, not tabs"
+_FULL_WIDTH_COLON = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][\w-]*\s*：")
+_CURLY_QUOTED = re.compile(r":\s+[“”‘’]")
+_DASH_WITHOUT_SPACE = re.compile(r"^\s*-[^\s\-]")
+_QUOTED_VALUE = re.compile(r"^\s*(?:-\s+)?[\w-]+:\s+([\"'])")
+_LANGUAGE_KEY = re.compile(r"^(\s*)(?:-\s+)?(en|zh):")
+
+
+def _likely_cause(text: str, problem: str, first: int, last: int) -> tuple[Message, Message, tuple[int, int] | None]:
+    """Name the editor's likely mistake behind a parser error in plain words; return (cause, fix, place).
+
+    The parser reports what it met, often a line or two after the mistake, so the lines
+    from where it started to look (`first`) to where it stopped (`last`) are searched,
+    plus the two before.
+    """
+    lines = text.splitlines()
+    window = range(max(first - 3, 0), min(last, len(lines)))
+    for i in window:
+        if "\t" in lines[i][: len(lines[i]) - len(lines[i].lstrip())] or "'\\t'" in problem:
+            if "\t" in lines[i]:
+                return (_("a tab is used to indent or separate"), _("indent with spaces, not tabs"),
+                        (i + 1, lines[i].index("\t") + 1))
+    for i in window:
+        if m := _FULL_WIDTH_COLON.match(lines[i]):
+            return (_("a full-width colon ：comes after the key"),
+                    _("write an ordinary colon and a space after the key, e.g. `zh: 文字`"), (i + 1, m.end()))
+    for i in window:
+        if m := _CURLY_QUOTED.search(lines[i]):
+            return (_("the value is in curly quotes “ ”, which do not count as quotes here"),
+                    _("use straight quotes \"…\" around the value, or none at all"), (i + 1, m.end()))
+    for i in window:
+        if _DASH_WITHOUT_SPACE.match(lines[i]):
+            return (_("a list item's \"-\" has no space after it"),
+                    _("write a space after the \"-\", e.g. `- keyword`"), (i + 1, lines[i].index("-") + 1))
+    for i in window:
+        if (m := _QUOTED_VALUE.match(lines[i])) and lines[i].replace('\\"', "").count(m.group(1)) % 2:
+            return (_("a quotation mark is not closed"), _("close the quotation mark, or remove it"), (i + 1, m.end()))
+    for i in window:
+        if (m := _LANGUAGE_KEY.match(lines[i])) and m.group(2) == "zh":
+            for j in range(i - 1, max(i - 40, -1), -1):
+                if (n := _LANGUAGE_KEY.match(lines[j])) and n.group(2) == "en":
+                    if len(n.group(1)) + (2 if "-" in lines[j][: n.end()] else 0) != len(m.group(1)):
+                        return (_("`zh:` is indented differently from its `en:`"),
+                                _("start `zh:` in the same column as the `en:` above it"), (i + 1, 1))
+                    break
     if "mapping values are not allowed" in problem:
-        return "a value containing ': ' must be quoted, or written as a block with `|`; check the indentation too"
-    if "could not find expected ':'" in problem or "simple key" in problem:
-        return "each line in a mapping is `key: value`; check the indentation and unclosed quotes"
+        return (_("a value contains \": \""),
+                _("put the value in quotes, or write it as a block starting with `|` on the line after the key"), None)
     if "found undefined alias" in problem:
-        return "remove the `*alias`, or define the matching `&anchor` above it"
-    if "expected <block end>" in problem or "block sequence" in problem or "block mapping" in problem:
-        return "check the indentation: items of one list or mapping start in the same column"
+        return (_("a \"*\" starts a value"), _("put the value in quotes"), None)
     if "quoted scalar" in problem:
-        return "close the quotation mark"
-    return "check the indentation, colons and quotes around this place"
+        return (_("a quotation mark is not closed"), _("close the quotation mark, or remove it"), None)
+    if "could not find expected ':'" in problem or "simple key" in problem:
+        return (_("a line is neither `key: value` nor a list item"),
+                _("each line is `key: value` or `- item`; check the indentation and unclosed quotes"), None)
+    if "expected <block end>" in problem or "block sequence" in problem or "block mapping" in problem:
+        return (_("the indentation does not line up"),
+                _("items of one list, and the fields under one key, start in the same column"), None)
+    return (_("the file's layout cannot be read here (%(detail)s)", detail=problem),
+            _("check the indentation, colons and quotes around this place"), None)
 
 
-def _error(file: str, line: int, column: int, message: str, hint: str) -> ContentError:
+def _error(file: str, line: int, column: int, message: Message, hint: Message) -> ContentError:
     return ContentError([Problem(file, line, column, "", message, hint)])

@@ -10,6 +10,17 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """Run every test with English messages, whatever the machine's language (tests that want Chinese ask)."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    from site_builder.messages import set_language
+
+    set_language("en")
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """Return a small project: the real guide data, two real cases and the small test case."""

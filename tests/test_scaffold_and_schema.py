@@ -50,11 +50,32 @@ def test_new_case_validates_once_filled(project: Path, monkeypatch, capsys):
         return "Filled text" if value in ("", None) else value
 
     data = fill(data)
+    data["date"] = "2019-04"  # left empty by `new` until the editor gives the source's date
     data["contact"]["email"] = "someone@example.org"
     data["themes"] = ["tto-organisation"]
     data["information_sources"]["websites"] = ["https://example.org/"]
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     assert main(["validate"]) == 0, capsys.readouterr().err
+
+
+def test_the_untouched_scaffold_validates_as_a_draft_and_leaves_the_date_empty(project: Path, monkeypatch, capsys):
+    monkeypatch.chdir(project)
+    assert main(["new", "--partner", "nankai-university", "--id", "untouched"]) == 0
+    text = (project / "cases" / "untouched.yaml").read_text(encoding="utf-8")
+    assert re.search(r"^date: +#", text, re.M), "the date must be empty until the editor gives the source's"
+    assert main(["validate", "--draft", "cases/untouched.yaml"]) == 0, capsys.readouterr().err
+    assert "warning: authors[0].name: the author's name is empty" in capsys.readouterr().err
+    assert main(["validate", "cases/untouched.yaml"]) == 1
+
+
+def test_new_explains_what_an_id_looks_like(project: Path, monkeypatch, capsys):
+    monkeypatch.chdir(project)
+    try:
+        main(["new", "--partner", "nankai-university", "--id", "My Case"])
+    except SystemExit as exc:
+        assert exc.code == 2
+    err = capsys.readouterr().err
+    assert "lower-case Latin letters, digits and hyphens" in err and "--id my-case" in err
 
 
 def test_new_refuses_an_unknown_partner(project: Path, monkeypatch):

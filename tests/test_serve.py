@@ -130,6 +130,10 @@ def test_a_bad_edit_shows_the_error_page_and_a_fix_recovers(preview, project, ca
         assert f"cases/{CASE}.yaml:" in page and "unknown field &#x27;&lt;script&gt;alert(1)&lt;/script&gt;&#x27;" in page
         assert "<script>alert" not in page
         assert '<script src="/livereload.js"></script></head>' in page  # so that the fix reloads it
+        assert '<html lang="en">' in page
+        status, page = fetch(preview.url + PAGE.replace("en/", "zh/", 1))  # a Chinese page: the same, in Chinese
+        assert status == 500 and '<html lang="zh-CN">' in page and "预览不是最新的" in page
+        assert "没有“&lt;script&gt;alert(1)&lt;/script&gt;”这个字段" in page
         assert on_disk.read_bytes() == last_good  # the last good page stays
         assert fetch(preview.url + "static/site.css")[0] == 200  # assets are still served
 

@@ -1,6 +1,7 @@
 """The validator: every kind of bad input gets one clear, located message, exit 1 and no traceback."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -15,7 +16,9 @@ BAD = sorted((Path(__file__).parent / "bad_cases").glob("*.yaml"))
 
 
 def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "site_builder", *args], cwd=cwd, capture_output=True, text=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LANGUAGE", "LC_"))} | {"LANG": "C.UTF-8"}
+    return subprocess.run([sys.executable, "-m", "site_builder", *args], cwd=cwd, capture_output=True, text=True,
+                          env=env)  # English messages, whatever the machine's language
 
 
 def test_the_corpus_covers_at_least_25_kinds_of_bad_input():
