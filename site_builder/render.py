@@ -25,6 +25,7 @@ from .i18n import LANGUAGE, LANGUAGES, format_number, format_partial_date, load_
 from .markup import plain_text, render_markdown, typographic
 from .models import Case, Text
 from .outline import contents, subheadings_at, with_anchors
+from .messages import _
 from .problems import Problem, display_path
 from .typography import ELLIPSIS, WORD_GAP, person_name, tidy_spacing
 
@@ -276,9 +277,9 @@ def missing_address(site: Site, base_url: str | None) -> Problem | None:
     if urlsplit(site_base_url(site, base_url)).netloc:
         return None
     return Problem(display_path(site.root / "guide" / "guide.yaml", site.root), 1, 1, "site_url",
-                   "the website's address is not set: canonical links, language alternates, sitemap.xml, "
-                   "the feeds and the address in citations are left out",
-                   "add `site_url: https://…/` to guide/guide.yaml, or build with --base-url https://…/",
+                   _("the website's address is not set: canonical links, language alternates, sitemap.xml, "
+                     "the feeds and the address in citations are left out"),
+                   _("add `site_url: https://…/` to guide/guide.yaml, or build with --base-url https://…/"),
                    severity="warning")
 
 
