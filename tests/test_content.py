@@ -29,7 +29,7 @@ LABELS = {
 # [(the source's words, this edition's words)]. Each correction must be explained in the case's
 # editorial_notes, which quote the source's words, so a correction is never silent.
 CORRECTIONS = {
-    ("3.1.2", "impact.achievements"): [("RMB70,144.6 million", "RMB 701.446 million")],
+    ("3.1.2", "impact.achievements"): [("RMB70,144.6 million", "RMB701.446 million")],
     ("3.1.3", "impact.achievements"): [("Shenzheng", "Shenzhen")],
     ("3.5.2", "profile.short_description"): [("However, there is are strategies", "In addition, there are strategies")],
 }
