@@ -200,6 +200,29 @@ def test_chinese_text_has_no_italics(site):
     assert not italic, italic[:10]
 
 
+def nested_brackets(zh: str) -> list[str]:
+    """Return the text around each （ opened inside another （…）."""
+    found, depth = [], 0
+    for i, char in enumerate(zh):
+        if char == "（":
+            depth += 1
+            if depth > 1:
+                found.append(zh[max(0, i - 20):i + 20])
+        elif char == "）":
+            depth = max(0, depth - 1)
+    return found
+
+
+def test_chinese_brackets_do_not_nest_in_their_own_kind(site):
+    """（…（…）…） reads badly; rephrase (与技术成熟度即TRL无关) or use another pair inside."""
+    from site_builder.content import iter_texts
+
+    nested = [f"{model_id}: {snippet}" for model_id, model in content_models(site)
+              for _, text in iter_texts(model) for snippet in nested_brackets(text.zh)]
+    assert not nested, "\n".join(nested)
+    assert nested_brackets("评审（不取决于技术成熟度（TRL））") and not nested_brackets("（甲）（乙〔丙〕）")
+
+
 def test_case_titles_are_unique_in_each_language(site):
     """Contents, bookmarks, running heads and search results tell every case apart (2.3.2 is the update)."""
     for lang in ("en", "zh"):
@@ -363,6 +386,10 @@ WRONG_CHINESE = [
     ("cqut-ip-training-base", "impact.achievements", "Yuan Jie"),  # 袁杰
     ("thu-five-one-working-system", "profile.background", "（Wang Guowei）"),  # no pinyin after names
     ("ju-proof-of-concept-grants", "profile.short_description", "优质研究成果"),  # 'promising'
+    ("swmu-research-innovation-tt", "impact.impact", "策略"),  # 一系列明确的战略
+    ("hbu-science-park", "profile.background", "参与国家"),  # the tier is Hebei's own programme
+    ("ua-emprende", "impact.key_success_factors", "校内人员"),  # 'university community': 全校师生
+    ("ua-emprende", "impact.impact", "大学师生"),
 ]
 
 
