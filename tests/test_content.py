@@ -29,7 +29,7 @@ LABELS = {
 # [(the source's words, this edition's words)]. Each correction must be explained in the case's
 # editorial_notes, which quote the source's words, so a correction is never silent.
 CORRECTIONS = {
-    ("3.1.2", "impact.achievements"): [("RMB70,144.6 million", "RMB 701.446 million")],
+    ("3.1.2", "impact.achievements"): [("RMB70,144.6 million", "RMB701.446 million")],
     ("3.1.3", "impact.achievements"): [("Shenzheng", "Shenzhen")],
     ("3.5.2", "profile.short_description"): [("However, there is are strategies", "In addition, there are strategies")],
 }
@@ -200,6 +200,29 @@ def test_chinese_text_has_no_italics(site):
     assert not italic, italic[:10]
 
 
+def nested_brackets(zh: str) -> list[str]:
+    """Return the text around each （ opened inside another （…）."""
+    found, depth = [], 0
+    for i, char in enumerate(zh):
+        if char == "（":
+            depth += 1
+            if depth > 1:
+                found.append(zh[max(0, i - 20):i + 20])
+        elif char == "）":
+            depth = max(0, depth - 1)
+    return found
+
+
+def test_chinese_brackets_do_not_nest_in_their_own_kind(site):
+    """（…（…）…） reads badly; rephrase (与技术成熟度即TRL无关) or use another pair inside."""
+    from site_builder.content import iter_texts
+
+    nested = [f"{model_id}: {snippet}" for model_id, model in content_models(site)
+              for _, text in iter_texts(model) for snippet in nested_brackets(text.zh)]
+    assert not nested, "\n".join(nested)
+    assert nested_brackets("评审（不取决于技术成熟度（TRL））") and not nested_brackets("（甲）（乙〔丙〕）")
+
+
 def test_case_titles_are_unique_in_each_language(site):
     """Contents, bookmarks, running heads and search results tell every case apart (2.3.2 is the update)."""
     for lang in ("en", "zh"):
@@ -268,6 +291,53 @@ def test_amount_check_catches_calques_and_wrong_values():
     assert not amount_misses("5 billion yuan, €1.6 million, one million yuan", "50亿元、160万欧元、100万元")
 
 
+# Chinese number style (see the glossary's rules for translators). A range joins its ends
+# with the dash the policies print (2014—2015年, 1—2个), never an ASCII hyphen; a number of
+# five or more digits groups its thousands with commas (45,000名). Neither rule reaches into
+# codes: standard numbers (GB/T 33251-2016 quoted from the English, EN ISO 13485:2016), ISO
+# dates (2019-04-08), project and document numbers (586103-EPP-1-2017-1-PL), URLs, or the
+# contact details (postal codes 30-348 and 100084, telephone numbers).
+STANDARD_BEFORE = re.compile(r"(?:GB(?:/[TZ])?|ISO(?:/IEC)?|IEC|EN)\s?$")
+HYPHEN_RANGE = re.compile(r"(?<![A-Za-z0-9_/.:-])\d+(?:\.\d+)?-\d+(?:\.\d+)?(?![A-Za-z0-9_/:-])")
+UNGROUPED = re.compile(r"(?<![A-Za-z0-9_/.,:-])\d{5,}(?![A-Za-z0-9_/-])")
+
+
+def number_style_misses(zh: str, pattern: re.Pattern) -> list[str]:
+    """Return the matches of `pattern` in Chinese text that are not part of a standard's number."""
+    return [m.group() for m in pattern.finditer(zh) if not STANDARD_BEFORE.search(zh[:m.start()])]
+
+
+def chinese_number_misses(models, pattern: re.Pattern) -> list[str]:
+    """Return 'model: field: match' for each miss in the Chinese texts outside contact details."""
+    from site_builder.content import iter_texts
+    from site_builder.yamlsource import dotted
+
+    return [f"{model_id}: {dotted(path)}: {miss}"
+            for model_id, model in models
+            for path, text in iter_texts(model) if "contact" not in path
+            for miss in number_style_misses(text.zh, pattern)]
+
+
+def test_chinese_ranges_use_the_dash(site):
+    misses = chinese_number_misses(content_models(site), HYPHEN_RANGE)
+    assert not misses, "\n".join(misses)
+
+
+def test_chinese_case_numbers_group_their_thousands(site):
+    misses = chinese_number_misses([(c.id, c) for c in site.cases], UNGROUPED)
+    assert not misses, "\n".join(misses)
+
+
+def test_number_style_checks_find_ranges_and_ungrouped_numbers_but_not_codes():
+    assert number_style_misses("（Innovation Incubator，2014-2015年）、围绕1-2个、1.5-2万元", HYPHEN_RANGE) == [
+        "2014-2015", "1-2", "1.5-2"]
+    assert not number_style_misses("2014—2015年；GB/T 33251-2016；ISO 9001-2015；日期2019-04-08；"
+                                   "项目编号：586103-EPP-1-2017-1-PL；https://example.org/2019-2020/", HYPHEN_RANGE)
+    assert number_style_misses("近45000名学生、14000余名", UNGROUPED) == ["45000", "14000"]
+    assert not number_style_misses("45,000名、5500余名、70,144.6万元、EN ISO 13485:2016、GB/T 33251—2016、"
+                                   "586103-EPP", UNGROUPED)
+
+
 def test_quotes_are_typographic_when_rendered_and_chinese_keeps_its_marks(site):
     """English straight quotes become “” ‘’ at render time; Chinese has none to guess and keeps its “”."""
     import html as html_module
@@ -316,6 +386,10 @@ WRONG_CHINESE = [
     ("cqut-ip-training-base", "impact.achievements", "Yuan Jie"),  # 袁杰
     ("thu-five-one-working-system", "profile.background", "（Wang Guowei）"),  # no pinyin after names
     ("ju-proof-of-concept-grants", "profile.short_description", "优质研究成果"),  # 'promising'
+    ("swmu-research-innovation-tt", "impact.impact", "策略"),  # 一系列明确的战略
+    ("hbu-science-park", "profile.background", "参与国家"),  # the tier is Hebei's own programme
+    ("ua-emprende", "impact.key_success_factors", "校内人员"),  # 'university community': 全校师生
+    ("ua-emprende", "impact.impact", "大学师生"),
 ]
 
 
