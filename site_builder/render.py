@@ -17,7 +17,7 @@ from jinja2.filters import do_truncate
 from markupsafe import Markup
 
 from . import charts, citation
-from .content import Site
+from .content import Site, image_output_path
 from .facets import build_facets, facet_keys, related_cases, slugify
 from babel.numbers import format_decimal
 
@@ -308,7 +308,7 @@ def site_files(renderer: Renderer) -> list[Output]:
 def case_images(site: Site) -> list[Output]:
     """Return the cases' images, at the same path under the output folder as under the project."""
     files = sorted({c.image.file for c in site.cases if c.image and c.image.file})
-    return [Output(f, (site.root / f).read_bytes()) for f in files]
+    return [Output(image_output_path(f), (site.root / f).read_bytes()) for f in files]
 
 
 def _language_root(renderer: Renderer) -> list[Output]:
