@@ -346,17 +346,26 @@ def _data_files(site: Site) -> list[Output]:
                "target_groups_zh", "websites", "short_description_en", "short_description_zh"]
     writer.writerow(columns)
     for c in site.cases:
-        writer.writerow([
+        writer.writerow(csv_cells([
             c.id, c.section, c.region, c.partner, c.institution.en, c.institution.zh, c.country.en, c.country.zh,
             c.profile.name.en, c.profile.name.zh, c.date or "", " ".join(c.themes),
             "; ".join(k.en for k in c.profile.keywords), "；".join(k.zh for k in c.profile.keywords),
             "; ".join(g.en for g in c.target_groups), "；".join(g.zh for g in c.target_groups),
             " ".join(c.information_sources.websites),
             c.profile.short_description.en, c.profile.short_description.zh,
-        ])
+        ]))
     # A byte-order mark lets spreadsheet programs read the Chinese text as UTF-8.
     return [Output("data/cases.json", data.encode("utf-8") + b"\n"),
             Output("data/cases.csv", b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))]
+
+
+# What a spreadsheet program reads as the start of a formula (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cells(values: list[str]) -> list[str]:
+    """Return spreadsheet cells that can never run as formulas: a leading ' is added where one could."""
+    return ["'" + value if value.startswith(_FORMULA_START) else value for value in values]
 
 
 def _feeds_and_sitemap(renderer: Renderer) -> list[Output]:
