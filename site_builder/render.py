@@ -5,8 +5,10 @@ import csv
 import datetime as dt
 import io
 import json
+import logging
 import os
 import posixpath
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -28,6 +30,8 @@ from .outline import contents, subheadings_at, with_anchors
 from .messages import _
 from .problems import Problem, display_path
 from .typography import ELLIPSIS, WORD_GAP, person_name, tidy_spacing
+
+log = logging.getLogger(__name__)
 
 THEME_DIR = Path("themes") / "default"
 JINJA_CACHE = Path(".cache") / "jinja"  # compiled templates; git-ignored, safe to delete
@@ -60,9 +64,17 @@ def compiled_templates(root: Path) -> jinja2.BytecodeCache | None:
     folder = root / JINJA_CACHE
     try:
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
+        with tempfile.TemporaryFile(dir=folder):  # Jinja writes its cache files this way, and would raise
+            pass
+    except OSError as exc:
+        if folder not in _WARNED:
+            _WARNED.add(folder)
+            log.warning("building without the template cache: %s: %s", folder, exc.strerror)
         return None
     return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+_WARNED: set[Path] = set()
 
 
 @dataclass(frozen=True)
