@@ -344,7 +344,7 @@ def test_a_large_file_with_one_tab_is_refused_quickly(project):
     problems = errors_of(project)
     took = time.perf_counter() - started
     assert any("tab.yaml:38001:3:" in p and "indent with spaces, not tabs" in p for p in problems), problems[:3]
-    assert took < 3, f"{took:.1f} s"
+    assert took < 1, f"{took:.1f} s"  # the pure-Python reader alone took seconds on such a file
 
 
 def test_a_float_date_in_a_policy_is_refused(project):
