@@ -18,6 +18,7 @@ import ipaddress
 import json
 import logging
 import multiprocessing
+import os
 import shutil
 import signal
 import tempfile
@@ -571,7 +572,8 @@ class _PdfWorker(_Debounced):
         started = time.perf_counter()
         context = multiprocessing.get_context("spawn")
         receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_render_pdfs, args=(str(self.preview.root), self.preview.site.draft, send),
+        process = context.Process(target=_render_pdfs, args=(str(self.preview.root), self.preview.site.draft, send,
+                                                             os.getpid()),
                                   name="preview-pdf", daemon=True)
         process.start()
         send.close()
@@ -601,9 +603,12 @@ class _PdfWorker(_Debounced):
         log.info("rendered the PDF editions in %.0f s", time.perf_counter() - started)
 
 
-def _render_pdfs(root: str, draft: bool, connection) -> None:
+def _render_pdfs(root: str, draft: bool, connection, parent: int) -> None:
     """Render the PDF editions and send them back (runs in a child process)."""
     from .build import render_pdfs
+    from .pdf import die_with_parent
+
+    die_with_parent(parent)  # a killed preview must not leave its renderer behind
 
     try:
         site, _warnings = load_site(Path(root), draft=draft)
