@@ -344,7 +344,8 @@ def _cache_put(cache: Path, edition: Edition, rendered: Rendered) -> None:
             old.unlink(missing_ok=True)
             old.with_suffix(".pdf").unlink(missing_ok=True)
     except OSError as error:
-        log.warning("could not keep the %s PDF in the cache: %s: %s", edition.code, cache, error.strerror or error)
+        log.warning("%s", _("could not keep the %(language)s PDF in the cache: %(folder)s: %(reason)s",
+                            language=edition.code, folder=str(cache), reason=str(error.strerror or error)).render())
 
 
 def _cache_files(cache: Path, edition: Edition) -> tuple[Path, Path]:

@@ -69,7 +69,8 @@ def compiled_templates(root: Path) -> jinja2.BytecodeCache | None:
     except OSError as exc:
         if folder not in _WARNED:
             _WARNED.add(folder)
-            log.warning("building without the template cache: %s: %s", folder, exc.strerror)
+            log.warning("%s", _("building without the template cache: %(folder)s: %(reason)s", folder=str(folder),
+                                reason=exc.strerror).render())
         return None
     return jinja2.FileSystemBytecodeCache(str(folder))
 

@@ -19,6 +19,8 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .messages import _
+
 log = logging.getLogger(__name__)
 
 STAGING_PREFIX = ".staging-"
@@ -56,10 +58,12 @@ def output_lock(output: Path, *, wait: float = LOCK_WAIT_SECONDS) -> Iterator[No
                 if not told:
                     handle.seek(0)
                     holder = handle.read().strip() or "another process"
-                    log.warning("another build (%s) is writing into %s; waiting for it to finish", holder, output)
+                    log.warning("%s", _("another build (%(holder)s) is writing into %(folder)s; waiting for it to finish",
+                                        holder=holder, folder=str(output)).render())
                     told = True
                 if time.monotonic() >= deadline:
-                    raise OutputBusy(f"{output} is still being written by another build after {wait:.0f} s") from None
+                    raise OutputBusy(_("%(folder)s is still being written by another build after %(seconds)d s",
+                                       folder=str(output), seconds=round(wait)).render()) from None
                 time.sleep(0.1)
         handle.seek(0)
         handle.truncate()
@@ -107,10 +111,10 @@ def safe_target(folder: Path, path: str) -> Path:
     """Return `folder / path`, refusing any path that would lead out of `folder`."""
     relative = Path(path)
     if relative.is_absolute() or ".." in relative.parts or not relative.parts:
-        raise UnsafePath(f"refusing to write {path!r}: it leads out of {folder}")
+        raise UnsafePath(_("refusing to write %(path)r: it leads out of %(folder)s", path=path, folder=str(folder)).render())
     target = folder / relative
     if not target.resolve().is_relative_to(folder.resolve()):  # through a symbolic link
-        raise UnsafePath(f"refusing to write {path!r}: it leads out of {folder}")
+        raise UnsafePath(_("refusing to write %(path)r: it leads out of %(folder)s", path=path, folder=str(folder)).render())
     return target
 
 
@@ -139,8 +143,8 @@ def check_complete(staging: Path, paths: Iterable[str], extra: Iterable[str] = (
     """Raise OSError unless every expected file is in `staging` (a folder removed under a build is caught here)."""
     for path in [*paths, *extra]:
         if not (staging / path).is_file():
-            raise FileNotFoundError(errno.ENOENT, "the finished build is incomplete (a file is missing); "
-                                    "nothing was published", str(staging / path))
+            raise FileNotFoundError(errno.ENOENT, _("the finished build is incomplete (a file is missing); "
+                                                    "nothing was published").render(), str(staging / path))
 
 
 def make_readable(folder: Path) -> None:
