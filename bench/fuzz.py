@@ -177,7 +177,7 @@ def run(files: int | None = None, *, seconds: float | None = None, seed: int = 1
                         raise AssertionError("rejected without a located problem") from exc
                     report.rejected += 1
                 else:
-                    outputs = render_site(site)
+                    outputs = render_site(site, base_url="https://guide.example.org/")  # feeds need it
                     check_outputs(outputs)
                     with tempfile.TemporaryDirectory(dir=temporary) as out:
                         write_files(outputs, Path(out))

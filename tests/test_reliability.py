@@ -42,6 +42,7 @@ from site_builder.render import render_site
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = "small-case"
+SITE = "https://guide.example.org/"  # the feeds and the sitemap are written only for a known address
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -488,7 +489,7 @@ def _payload_project(project: Path) -> Path:
 
 def _outputs(project: Path) -> dict[str, bytes]:
     site, _ = load_site(project)
-    return {o.path: o.body for o in render_site(site)}
+    return {o.path: o.body for o in render_site(site, base_url=SITE)}
 
 
 class _Meta(html.parser.HTMLParser):
@@ -547,7 +548,7 @@ def test_every_output_format_reads_back_what_was_written(project):
 
 
 def test_the_real_cases_show_their_ampersands_escaped_once(tmp_path):
-    build(ROOT, tmp_path / "out", pdf=False, search=False)
+    build(ROOT, tmp_path / "out", pdf=False, search=False, base_url=SITE)
     for path in [tmp_path / "out" / "en" / "feed.xml", *(tmp_path / "out" / "en" / "cases").glob("*/index.html")]:
         assert "&amp;amp;" not in path.read_text(encoding="utf-8"), path
 
@@ -576,7 +577,7 @@ def test_any_text_is_refused_with_a_message_or_read_back_exactly(project, title,
         assert all(p.line >= 1 for p in exc.problems)
         return
     model = site.case(CASE)
-    outputs = {o.path: o.body for o in render_site(site)}
+    outputs = {o.path: o.body for o in render_site(site, base_url=SITE)}
     record = rispy.loads(outputs[f"en/cases/{CASE}/{CASE}.ris"].decode("utf-8"))
     assert len(record) == 1 and record[0]["title"] == one_line(model.profile.name.en)
     library = bibtexparser.parse_string(outputs[f"en/cases/{CASE}/{CASE}.bib"].decode("utf-8"))
