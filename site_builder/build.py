@@ -15,9 +15,11 @@ from .content import Site, load_site
 from .messages import Message, _
 from .problems import Problem
 from .render import PdfInfo, missing_address, render_site
-from .write import new_staging, publish, write_files
+from .write import check_complete, new_staging, output_lock, publish, write_files
 
 log = logging.getLogger(__name__)
+
+SEARCH_INDEX_FILES = ("pagefind/pagefind-entry.json", "pagefind/pagefind-ui.js", "pagefind/pagefind.js")
 
 
 def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, base_url: str | None = None,
@@ -45,19 +47,21 @@ def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, ba
     outputs = render_site(site, base_url=base_url, pdfs=pdfs) + pdf_outputs
     pages = sum(1 for o in outputs if str(o.path).endswith(".html"))
     mark = stage(_("rendered %(pages)d pages", pages=pages), mark)
-    staging = new_staging(output)
-    try:
-        count = write_files(outputs, staging)
-        mark = stage(_("wrote %(count)d files", count=count), mark)
-        if search:
-            from .search import index_site
+    with output_lock(output):  # a second build into the same folder waits for this one
+        staging = new_staging(output)
+        try:
+            count = write_files(outputs, staging)
+            mark = stage(_("wrote %(count)d files", count=count), mark)
+            if search:
+                from .search import index_site
 
-            index_site(staging)
-            mark = stage(_("search index: %(pages)d pages", pages=_indexed_pages(staging)), mark)
-        publish(staging, output)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+                index_site(staging)
+                mark = stage(_("search index: %(pages)d pages", pages=_indexed_pages(staging)), mark)
+            check_complete(staging, (o.path for o in outputs), SEARCH_INDEX_FILES if search else ())
+            publish(staging, output)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     if not pdf:
         stages.append((_("PDF editions: not built (--no-pdf)"), 0.0))
     if not search:
@@ -97,7 +101,8 @@ def build_pdfs_only(root: Path, output: Path, *, draft: bool = False) -> None:
     site, warnings = load_site(root, draft=draft)
     _warn(warnings)
     files, pdfs = render_pdfs(site)
-    write_files(files, output)
+    with output_lock(output):
+        write_files(files, output)
     for info in pdfs.values():
         log.info("%s", _("wrote %(file)s (%(pages)d pages)", file=output / info.file, pages=info.pages).render())
 

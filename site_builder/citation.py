@@ -50,8 +50,29 @@ def _initialled(name: str) -> str:
     return f"{parts[-1]} {parts[0][0]}." if len(parts) > 1 else name
 
 
-def _bib_escape(text: str) -> str:
-    return re.sub(r"([&%$#_{}])", r"\\\1", text)
+# BibTeX counts braces to find where a field ends and knows no escaped brace ("\}" still closes
+# one), so each character LaTeX treats specially becomes a command whose own braces balance.
+_BIBTEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}",
+    "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}
+_BIBTEX_SPECIAL_RE = re.compile("|".join(re.escape(c) for c in _BIBTEX_SPECIAL))
+
+
+def one_line(text: str) -> str:
+    """Return `text` with every run of white space (line breaks included) as one space."""
+    return " ".join(text.split())
+
+
+def bib_escape(text: str) -> str:
+    """Return text as the value of a braced BibTeX field: one line, LaTeX specials escaped, braces balanced."""
+    return _BIBTEX_SPECIAL_RE.sub(lambda m: _BIBTEX_SPECIAL[m.group()], one_line(text))
+
+
+def _bib_url(url: str) -> str:
+    """Return a URL for a BibTeX url field: percent-encode what would unbalance braces or escape."""
+    return one_line(url).replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D")
 
 
 def bibtex(ref: CaseReference) -> str:
@@ -70,19 +91,20 @@ def bibtex(ref: CaseReference) -> str:
     if ref.page:
         fields["pages"] = str(ref.page)
     key = f"cipnet{ref.year()}-{ref.case.id}-{ref.lang}"
-    body = ",\n".join(f"  {k} = {{{_bib_escape(v) if k != 'url' else v}}}" for k, v in fields.items() if v)
+    body = ",\n".join(f"  {k} = {{{bib_escape(v) if k != 'url' else _bib_url(v)}}}" for k, v in fields.items() if v)
     return f"@incollection{{{key},\n{body}\n}}\n"
 
 
 def ris(ref: CaseReference) -> str:
     """Return an RIS record (type CHAP)."""
-    lines = ["TY  - CHAP"]
-    lines += [f"AU  - {a}" for a in ref.authors()]
-    lines += [f"TI  - {ref.title()}", f"T2  - {ref.book()}"]
-    lines += [f"A2  - {e.name}" for e in ref.guide.editors]
-    lines += [f"PY  - {ref.year()}", *([f"UR  - {ref.url}"] if ref.url else []), f"LA  - {'en' if ref.lang == 'en' else 'zh'}",
-              f"N1  - {ref.guide.project.acronym} deliverable {ref.guide.deliverable}, section {ref.case.section}"]
+    tags: list[tuple[str, object]] = [("TY", "CHAP")]
+    tags += [("AU", a) for a in ref.authors()]
+    tags += [("TI", ref.title()), ("T2", ref.book())]
+    tags += [("A2", e.name) for e in ref.guide.editors]
+    tags += [("PY", ref.year()), *([("UR", ref.url)] if ref.url else []), ("LA", "en" if ref.lang == "en" else "zh"),
+             ("N1", f"{ref.guide.project.acronym} deliverable {ref.guide.deliverable}, section {ref.case.section}")]
     if ref.page:
-        lines.append(f"SP  - {ref.page}")
-    lines.append("ER  - ")
-    return "\n".join(lines) + "\n"
+        tags.append(("SP", ref.page))
+    # RIS is one tag per line: a line break inside a value would start a new tag, or a new record.
+    lines = [f"{tag}  - {one_line(str(value))}" for tag, value in tags]
+    return "\n".join(lines + ["ER  - "]) + "\n"

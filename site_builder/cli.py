@@ -1,6 +1,7 @@
 """The command line: `python -m site_builder COMMAND` (also installed as `site-builder`).
 
-Exit codes: 0 ok, 1 content errors, 2 usage errors.
+Exit codes: 0 ok, 1 content errors, 2 usage errors, 3 environment errors (a folder that
+cannot be written, a full disk, another build holding the output folder too long).
 """
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import argparse
 import errno
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from .problems import ContentError, Problem
 
 log = logging.getLogger("site_builder")
 
-EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_ENVIRONMENT = 0, 1, 2, 3
 
 
 class UsageError(Exception):
@@ -34,8 +36,19 @@ def main(argv: list[str] | None = None) -> int:
     # WeasyPrint and fontTools report progress at INFO; keep their warnings only.
     for noisy in ("weasyprint", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    if threading_main() and args.run is not cmd_serve:  # serve stops itself cleanly on SIGTERM
+        signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends a build like Ctrl+C: staging removed, workers ended
+    from .write import OutputBusy, UnsafePath
+
     try:
         return args.run(args)
+    except OSError as exc:
+        print(_("%(prog)s: error: %(message)s", prog=parser.prog, message=describe_os_error(exc)).render(),
+              file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    except (OutputBusy, UnsafePath) as exc:
+        print(_("%(prog)s: error: %(message)s", prog=parser.prog, message=str(exc)).render(), file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except UsageError as exc:
         parser.exit(EXIT_USAGE, _("%(prog)s: error: %(message)s", prog=parser.prog, message=str(exc)).render() + "\n")
     except ContentError as exc:
@@ -44,6 +57,32 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(_("interrupted"), file=sys.stderr)
         return 130
+
+
+def threading_main() -> bool:
+    """Return whether this is the main thread (the only one that may set signal handlers)."""
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _interrupt(number: int, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def describe_os_error(exc: OSError) -> str:
+    """Return an operating-system error in one line: the path and the cause."""
+    cause = exc.strerror or str(exc)
+    if exc.filename is None:
+        return cause
+    path = os.fsdecode(exc.filename)
+    if exc.errno == errno.ENOSPC:
+        return _("%(path)s: the disk is full (%(cause)s); free some space and build again", path=path,
+                 cause=cause).render()
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return _("%(path)s: %(cause)s; check the folder's owner and permissions, or choose another output folder",
+                 path=path, cause=cause).render()
+    return f"{path}: {cause}"
 
 
 def report(problems: list[Problem]) -> None:
@@ -252,7 +291,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="site-builder",
         description=_("Build the CIPnet Good Practices Guide (D1.2.3): a bilingual website and PDF editions.").render(),
-        epilog=_("Exit codes: 0 ok, 1 content errors, 2 usage errors.").render(),
+        epilog=_("Exit codes: 0 ok, 1 content errors, 2 usage errors, 3 environment errors (unwritable folder, "
+                 "full disk, output busy).").render(),
         parents=[_common_options(top=True)],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",

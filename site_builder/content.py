@@ -9,22 +9,23 @@ import dataclasses
 import difflib
 import functools
 import hashlib
+import io
 import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import BaseModel
 
-from .messages import _
+from .messages import Message, _
 from .models import LANGUAGES, Case, Guide, NeedsAnalysis, Policy, RichText, Text
 from .problems import ContentError, Problem, display_path
 from .validate import validate_document
-from .yamlsource import YamlDocument, dotted, load_yaml
+from .yamlsource import NotRegularFile, YamlDocument, dotted, load_yaml, read_regular_file
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,11 @@ CASES_DIR = "cases"
 POLICIES_DIR = "policies"
 GUIDE_FILE = Path("guide") / "guide.yaml"
 NEEDS_FILE = Path("guide") / "needs-analysis.yaml"
+IMAGES_DIR = PurePosixPath(CASES_DIR) / "images"
+IMAGE_FORMATS = {"PNG": (".png",), "JPEG": (".jpg", ".jpeg"), "GIF": (".gif",), "WEBP": (".webp",)}
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+# Names that need no escaping in a URL, a file system or the PDF's links: no '#', '?', spaces or line breaks.
+_IMAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 @dataclass(frozen=True)
@@ -193,7 +199,7 @@ def _load(root: Path, path: Path, model: type[BaseModel], problems: list[Problem
     if cache is None:
         return _read(root, path, model, problems)
     try:
-        key = (root, path, model, hashlib.blake2b(path.read_bytes()).digest())
+        key = (root, path, model, hashlib.blake2b(read_regular_file(path, 2 * 1024 * 1024)).digest())
     except OSError:  # unreadable: _read reports it
         return _read(root, path, model, problems)
     if key not in cache:
@@ -340,16 +346,61 @@ def _check_charts(doc: YamlDocument, needs: NeedsAnalysis) -> list[Problem]:
     return problems
 
 
+def image_output_path(file: str) -> str:
+    """Return where a case's image goes under the output folder: its place under the images folder."""
+    return (IMAGES_DIR / PurePosixPath(file).relative_to(IMAGES_DIR)).as_posix()
+
+
 def _check_image(root: Path, doc: YamlDocument, file: str) -> list[Problem]:
+    """Check that an image lies in the images folder, has a plain name, and is a readable picture."""
+    def problem(message: Message, hint: Message) -> list[Problem]:
+        return [_at(doc, ("image", "file"), message, hint)]
+
+    where = _("put the image under %(folder)s/ and give its path from the project root, e.g. %(folder)s/diagram.png",
+              folder=str(IMAGES_DIR))
     path = (root / file).resolve()
+    if not path.is_relative_to(root.resolve()):
+        return problem(_("'%(file)s' lies outside the project", file=file), where)
+    written = PurePosixPath(file)
+    if written.is_absolute() or "\\" in file or ".." in written.parts or written.parts[:2] != IMAGES_DIR.parts \
+            or len(written.parts) < 3:
+        return problem(_("'%(file)s' is not in %(folder)s/", file=file, folder=str(IMAGES_DIR)), where)
+    bad = next((part for part in written.parts[2:] if not _IMAGE_NAME.match(part)), None)
+    if bad is not None:
+        return problem(_("the image name '%(name)s' has characters that break web addresses", name=bad),
+                       _("rename the file with letters, digits, '-', '_' and '.' only, e.g. lab-diagram.png"))
+    if not path.is_relative_to((root / IMAGES_DIR).resolve()):
+        return problem(_("'%(file)s' leads out of %(folder)s/ through a link", file=file, folder=str(IMAGES_DIR)),
+                       _("copy the image itself into the folder"))
+    if not path.exists():
+        return problem(_("image '%(file)s' does not exist", file=file),
+                       _("check the path (relative to the project root) and the file name's capital letters"))
     try:
-        path.relative_to(root.resolve())
-    except ValueError:
-        return [_at(doc, ("image", "file"), _("'%(file)s' lies outside the project", file=file),
-                    _("put the image under cases/images/ and give its path from the project root"))]
-    if not path.is_file():
-        return [_at(doc, ("image", "file"), _("image '%(file)s' does not exist", file=file),
-                    _("check the path (relative to the project root) and the file name's capital letters"))]
+        data = read_regular_file(path, MAX_IMAGE_BYTES)
+    except NotRegularFile as exc:
+        return problem(_("'%(file)s' is %(kind)s, not an image file", file=file, kind=exc.strerror),
+                       _("give the path of an image file"))
+    except OSError as exc:
+        return problem(_("image '%(file)s' cannot be read (%(reason)s)", file=file, reason=exc.strerror),
+                       _("check the file's permissions"))
+    if len(data) > MAX_IMAGE_BYTES:
+        return problem(_("image '%(file)s' is over %(size)d MB", file=file, size=MAX_IMAGE_BYTES // 1_048_576),
+                       _("save it smaller; a page shows it a few hundred pixels wide"))
+    kinds = ", ".join(suffix for suffixes in IMAGE_FORMATS.values() for suffix in suffixes)
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as picture:
+            found = picture.format
+            picture.verify()
+    except Exception:  # Pillow raises many kinds of error for a damaged or foreign file
+        return problem(_("'%(file)s' is not a readable image", file=file), _("save it as one of %(kinds)s", kinds=kinds))
+    if found not in IMAGE_FORMATS:
+        return problem(_("'%(file)s' is a %(format)s image, which the site does not show", file=file, format=found),
+                       _("save it as one of %(kinds)s", kinds=kinds))
+    if PurePosixPath(file).suffix.lower() not in IMAGE_FORMATS[found]:
+        return problem(_("'%(file)s' holds a %(format)s image under another extension", file=file, format=found),
+                       _("rename it to end in %(suffix)s", suffix=IMAGE_FORMATS[found][0]))
     return []
 
 

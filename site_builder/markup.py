@@ -61,5 +61,9 @@ def typographic(text: str) -> str:
 
 
 def plain_text(text: str) -> str:
-    """Return the words of a Markdown text without markup (for descriptions and search)."""
-    return nh3.clean(render_markdown(text), tags=set()).replace("\n", " ").strip()
+    """Return the words of a Markdown text without markup (for descriptions and search).
+
+    The result is plain text, not HTML: nh3 leaves entities such as &amp; in the text it
+    returns, which are decoded here so that the template escapes the text once, not twice.
+    """
+    return html.unescape(nh3.clean(render_markdown(text), tags=set())).replace("\n", " ").strip()

@@ -64,13 +64,18 @@ def _check_slug(value: str) -> str:
 Slug = Annotated[str, AfterValidator(_check_slug), Field(json_schema_extra={"pattern": SLUG_PATTERN})]
 
 
-def _check_section(value: object) -> object:
+def _section_not_float(value: object) -> object:
     if isinstance(value, float):  # YAML reads an unquoted 2.1 as a number
         raise content_error(
             _("section number %(value)s was read as a number", value=value),
             _("quote it, e.g. section: \"2.1.1\""),
         )
-    if isinstance(value, str) and not re.fullmatch(SECTION_PATTERN, value):
+    return value
+
+
+def _check_section(value: str) -> str:
+    # After the str type, so that a number turned into text (section: 3) is checked too.
+    if not re.fullmatch(SECTION_PATTERN, value):
         raise content_error(
             _("'%(value)s' is not a section number", value=value),
             _("write the guide's numbering with dots, e.g. \"3.2.1\""),
@@ -80,7 +85,8 @@ def _check_section(value: object) -> object:
 
 SectionNumber = Annotated[
     str,
-    BeforeValidator(_check_section),
+    BeforeValidator(_section_not_float),
+    AfterValidator(_check_section),
     Field(json_schema_extra={"pattern": SECTION_PATTERN}, examples=["3.2.1"]),
 ]
 
@@ -89,14 +95,25 @@ _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _YMD_SLASHES = re.compile(r"^(\d{4})[/.年](\d{1,2})[/.月](\d{1,2})日?$")
 
 
-def _check_partial_date(value: object) -> object:
-    """Accept YYYY, YYYY-MM or YYYY-MM-DD, keeping exactly the precision given."""
+def _date_as_text(value: object) -> object:
+    """Turn a year read as a whole number into text; refuse other numbers (2019.03 is no date)."""
     if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
+        return str(value)
     if isinstance(value, dt.date):
-        value = value.isoformat()
-    if not isinstance(value, str):
-        return value  # let the str type report it
+        return value.isoformat()
+    if isinstance(value, float):
+        raise content_error(
+            _("the date %(value)s was read as a number", value=value),
+            _("quote it and write YYYY, YYYY-MM or YYYY-MM-DD, e.g. date: \"2019-03\""),
+        )
+    return value  # text is checked after the str type; anything else the str type reports
+
+
+def _check_partial_date(value: str) -> str:
+    """Accept YYYY, YYYY-MM or YYYY-MM-DD, keeping exactly the precision given.
+
+    Runs after the str type, so that no coercion to text can skip the check.
+    """
     value = value.strip()
     if m := _DMY.match(value):
         day, month, year = m.groups()
@@ -127,7 +144,8 @@ def _check_partial_date(value: object) -> object:
 
 PartialDate = Annotated[
     str,
-    BeforeValidator(_check_partial_date),
+    BeforeValidator(_date_as_text),
+    AfterValidator(_check_partial_date),
     Field(
         json_schema_extra={"pattern": PARTIAL_DATE_PATTERN},
         description="YYYY, YYYY-MM or YYYY-MM-DD: only the precision the source gives.",

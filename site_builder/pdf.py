@@ -34,6 +34,7 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -160,10 +161,17 @@ def render_all(editions: list[Edition], *, jobs: int | None = None) -> list[Rend
     # The longest edition first, so that it never waits for a free worker.
     order = sorted(range(len(editions)), key=lambda i: -len(editions[i].html))
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=_process_context()) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_process_context(),
+                                   initializer=die_with_parent, initargs=(os.getpid(),))
+        try:
             futures = {i: pool.submit(render_edition, editions[i].html, editions[i].base_url,
                                       editions[i].stylesheet) for i in order}
-            return [futures[i].result() for i in range(len(editions))]
+            results = [futures[i].result() for i in range(len(editions))]
+        except BaseException:  # interrupted (Ctrl+C, SIGTERM) or failed: end the workers now, not after their layout
+            end_workers(pool)
+            raise
+        pool.shutdown()
+        return results
     except (BrokenProcessPool, OSError) as error:
         log.warning("could not render the PDFs in parallel (%s); rendering them one after the other", error)
         return [render_edition(e.html, e.base_url, e.stylesheet) for e in editions]
@@ -225,6 +233,36 @@ def check_fonts() -> None:
 
 
 # --- worker processes -----------------------------------------------------------------
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this worker process end when the build that started it ends, however it ends.
+
+    Linux sends the signal set with prctl(PR_SET_PDEATHSIG) when the parent dies, even of
+    SIGKILL; without it a killed build left its workers running for good, holding its
+    standard output open. Elsewhere the workers still end when their pool is shut down.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
+def end_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's worker processes at once and release the pool."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError):
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
 
 def _process_context() -> multiprocessing.context.BaseContext:
     """Fork (fast: the workers inherit the loaded modules) unless other threads run; then spawn."""
@@ -306,7 +344,8 @@ def _cache_put(cache: Path, edition: Edition, rendered: Rendered) -> None:
             old.unlink(missing_ok=True)
             old.with_suffix(".pdf").unlink(missing_ok=True)
     except OSError as error:
-        log.warning("could not keep the %s PDF in %s: %s", edition.code, cache, error)
+        log.warning("%s", _("could not keep the %(language)s PDF in the cache: %(folder)s: %(reason)s",
+                            language=edition.code, folder=str(cache), reason=str(error.strerror or error)).render())
 
 
 def _cache_files(cache: Path, edition: Edition) -> tuple[Path, Path]:

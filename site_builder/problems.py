@@ -8,6 +8,7 @@ from typing import Literal
 from .messages import _, current_language, field_label, render
 
 Severity = Literal["error", "warning"]
+MAX_PER_FILE = 50  # more than this from one file is one mistake repeated; the rest are counted, not listed
 
 
 @dataclass(frozen=True, order=True)
@@ -45,7 +46,28 @@ class ContentError(Exception):
 
     def __init__(self, problems: list[Problem]):
         super().__init__(str(_("%(count)d problem(s) in the content", count=len(problems))))
-        self.problems = sorted(problems)
+        self.problems = capped(sorted(problems))
+
+
+def capped(problems: list[Problem], limit: int = MAX_PER_FILE) -> list[Problem]:
+    """Keep the first `limit` problems of each file, and say how many more there are."""
+    counts: dict[str, int] = {}
+    for problem in problems:
+        counts[problem.file] = counts.get(problem.file, 0) + 1
+    if all(count <= limit for count in counts.values()):
+        return problems
+    kept: list[Problem] = []
+    shown: dict[str, int] = {}
+    for problem in problems:
+        shown[problem.file] = shown.get(problem.file, 0) + 1
+        if shown[problem.file] <= limit:
+            kept.append(problem)
+        elif shown[problem.file] == limit + 1:
+            last = kept[-1]
+            kept.append(Problem(problem.file, last.line, last.column, "",
+                                _("and %(count)s more problem(s) in this file", count=f"{counts[problem.file] - limit:,}"),
+                                _("fix the ones above first; they are often one mistake repeated")))
+    return kept
 
 
 def display_path(path: Path, root: Path | None = None) -> str:

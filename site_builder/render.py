@@ -5,8 +5,10 @@ import csv
 import datetime as dt
 import io
 import json
+import logging
 import os
 import posixpath
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -17,7 +19,7 @@ from jinja2.filters import do_truncate
 from markupsafe import Markup
 
 from . import charts, citation
-from .content import Site
+from .content import Site, image_output_path
 from .facets import build_facets, facet_keys, related_cases, slugify
 from babel.numbers import format_decimal
 
@@ -28,6 +30,8 @@ from .outline import contents, subheadings_at, with_anchors
 from .messages import _
 from .problems import Problem, display_path
 from .typography import ELLIPSIS, WORD_GAP, person_name, tidy_spacing
+
+log = logging.getLogger(__name__)
 
 THEME_DIR = Path("themes") / "default"
 JINJA_CACHE = Path(".cache") / "jinja"  # compiled templates; git-ignored, safe to delete
@@ -60,9 +64,18 @@ def compiled_templates(root: Path) -> jinja2.BytecodeCache | None:
     folder = root / JINJA_CACHE
     try:
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
+        with tempfile.TemporaryFile(dir=folder):  # Jinja writes its cache files this way, and would raise
+            pass
+    except OSError as exc:
+        if folder not in _WARNED:
+            _WARNED.add(folder)
+            log.warning("%s", _("building without the template cache: %(folder)s: %(reason)s", folder=str(folder),
+                                reason=exc.strerror).render())
         return None
     return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+_WARNED: set[Path] = set()
 
 
 @dataclass(frozen=True)
@@ -308,7 +321,7 @@ def site_files(renderer: Renderer) -> list[Output]:
 def case_images(site: Site) -> list[Output]:
     """Return the cases' images, at the same path under the output folder as under the project."""
     files = sorted({c.image.file for c in site.cases if c.image and c.image.file})
-    return [Output(f, (site.root / f).read_bytes()) for f in files]
+    return [Output(image_output_path(f), (site.root / f).read_bytes()) for f in files]
 
 
 def _language_root(renderer: Renderer) -> list[Output]:
@@ -346,17 +359,26 @@ def _data_files(site: Site) -> list[Output]:
                "target_groups_zh", "websites", "short_description_en", "short_description_zh"]
     writer.writerow(columns)
     for c in site.cases:
-        writer.writerow([
+        writer.writerow(csv_cells([
             c.id, c.section, c.region, c.partner, c.institution.en, c.institution.zh, c.country.en, c.country.zh,
             c.profile.name.en, c.profile.name.zh, c.date or "", " ".join(c.themes),
             "; ".join(k.en for k in c.profile.keywords), "；".join(k.zh for k in c.profile.keywords),
             "; ".join(g.en for g in c.target_groups), "；".join(g.zh for g in c.target_groups),
             " ".join(c.information_sources.websites),
             c.profile.short_description.en, c.profile.short_description.zh,
-        ])
+        ]))
     # A byte-order mark lets spreadsheet programs read the Chinese text as UTF-8.
     return [Output("data/cases.json", data.encode("utf-8") + b"\n"),
             Output("data/cases.csv", b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))]
+
+
+# What a spreadsheet program reads as the start of a formula (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cells(values: list[str]) -> list[str]:
+    """Return spreadsheet cells that can never run as formulas: a leading ' is added where one could."""
+    return ["'" + value if value.startswith(_FORMULA_START) else value for value in values]
 
 
 def _feeds_and_sitemap(renderer: Renderer) -> list[Output]:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +21,9 @@ def index_site(folder: Path, output: Path | None = None) -> None:
     if output is not None:
         command += ["--output-path", str(output)]
     result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0 and (failed := re.search(r"\(os error (\d+)\)", result.stderr + result.stdout)):
+        number = int(failed.group(1))  # the disk, not the content: a full disk, a read-only folder
+        raise OSError(number, os.strerror(number), str(output or folder / "pagefind"))
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
         raise ContentError([Problem("pagefind", 0, 0, "", _("the search index could not be built: %(detail)s",

@@ -18,6 +18,7 @@ import ipaddress
 import json
 import logging
 import multiprocessing
+import os
 import shutil
 import signal
 import tempfile
@@ -32,6 +33,7 @@ import jinja2
 from tornado import httpserver, netutil, web, websocket
 
 from .content import CASES_DIR, GUIDE_FILE, POLICIES_DIR, load_site
+from .hosts import allowed_host, allowed_origin
 from .incremental import LiveSite, Pass, Watcher
 from .messages import Message, _, current_language
 from .problems import ContentError, Problem, display_path
@@ -172,7 +174,7 @@ class Preview:
         self._stopped = asyncio.Event()
         app = web.Application([
             (r"/livereload", _LiveReloadSocket, {"preview": self}),
-            (r"/livereload\.js", _LiveReloadScript),
+            (r"/livereload\.js", _LiveReloadScript, {"preview": self}),
             (r"/(.*)", _SiteFiles, {"preview": self}),
         ], transforms=[_InjectScript])
         try:
@@ -402,7 +404,17 @@ class _InjectScript(web.OutputTransform):
         return status_code, headers, chunk
 
 
-class _SiteFiles(web.StaticFileHandler):
+class _LocalOnly:
+    """Answer only requests whose Host names this machine (see hosts.py: DNS rebinding)."""
+
+    preview: Preview
+
+    def prepare(self) -> None:
+        if not allowed_host(self.request.headers.get("Host"), self.preview.host):
+            raise web.HTTPError(403, "Host %r not allowed", self.request.headers.get("Host"))
+
+
+class _SiteFiles(_LocalOnly, web.StaticFileHandler):
     """The built site; every page is the error page while the content has errors."""
 
     def initialize(self, preview: Preview) -> None:
@@ -410,6 +422,8 @@ class _SiteFiles(web.StaticFileHandler):
         super().initialize(path=str(preview.output), default_filename="index.html")
 
     async def get(self, path: str, include_body: bool = True) -> None:
+        if "\0" in path:  # a file name never holds NUL; the file system would raise
+            raise web.HTTPError(400, "NUL in the path")
         if self.preview.problems and _is_page(path):
             self.set_status(500)
             self.set_header("Content-Type", "text/html; charset=utf-8")
@@ -441,19 +455,26 @@ def _is_page(path: str) -> bool:
     return last == "" or last.endswith(".html") or "." not in last
 
 
-class _LiveReloadScript(web.RequestHandler):
+class _LiveReloadScript(_LocalOnly, web.RequestHandler):
     """The LiveReload browser client, as shipped with the livereload package."""
+
+    def initialize(self, preview: Preview) -> None:
+        self.preview = preview
 
     def get(self) -> None:
         self.set_header("Content-Type", "application/javascript")
         self.write((resources.files("livereload") / "vendors" / "livereload.js").read_bytes())
 
 
-class _LiveReloadSocket(websocket.WebSocketHandler):
+class _LiveReloadSocket(_LocalOnly, websocket.WebSocketHandler):
     """The LiveReload protocol (official-7): hello, then info with the page's URL; the server sends reload."""
 
     def initialize(self, preview: Preview) -> None:
         self.preview = preview
+
+    def check_origin(self, origin: str) -> bool:
+        # Tornado accepts an Origin whose host equals the Host header: a rebound name passes that.
+        return allowed_origin(origin, self.preview.host)
 
     def on_message(self, message) -> None:
         try:
@@ -551,7 +572,8 @@ class _PdfWorker(_Debounced):
         started = time.perf_counter()
         context = multiprocessing.get_context("spawn")
         receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_render_pdfs, args=(str(self.preview.root), self.preview.site.draft, send),
+        process = context.Process(target=_render_pdfs, args=(str(self.preview.root), self.preview.site.draft, send,
+                                                             os.getpid()),
                                   name="preview-pdf", daemon=True)
         process.start()
         send.close()
@@ -581,9 +603,12 @@ class _PdfWorker(_Debounced):
         log.info("rendered the PDF editions in %.0f s", time.perf_counter() - started)
 
 
-def _render_pdfs(root: str, draft: bool, connection) -> None:
+def _render_pdfs(root: str, draft: bool, connection, parent: int) -> None:
     """Render the PDF editions and send them back (runs in a child process)."""
     from .build import render_pdfs
+    from .pdf import die_with_parent
+
+    die_with_parent(parent)  # a killed preview must not leave its renderer behind
 
     try:
         site, _warnings = load_site(Path(root), draft=draft)

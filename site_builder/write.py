@@ -6,46 +6,168 @@ never leaves the output folder half-written or empty.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import errno
+import fcntl
 import logging
 import os
 import shutil
+import stat
 import tempfile
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from .messages import _
 
 log = logging.getLogger(__name__)
 
 STAGING_PREFIX = ".staging-"
+LOCK_PREFIX = ".lock-"
+LOCK_WAIT_SECONDS = 600.0  # a full build with PDFs takes well under a minute
 _RENAME_EXCHANGE = 2
+FILE_MODE, FOLDER_MODE = 0o644, 0o755  # a published site is read by a web server running as another user
+
+
+class OutputBusy(Exception):
+    """Another build held the output folder for longer than we were willing to wait."""
+
+
+class UnsafePath(Exception):
+    """An output path would leave the folder it is written into."""
+
+
+@contextlib.contextmanager
+def output_lock(output: Path, *, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """Hold an advisory lock on `output` so that builds into one folder run one after the other.
+
+    The lock is a file beside the output folder (it must outlive the folder's swap);
+    the kernel releases it when its holder ends, however it ends.
+    """
+    output.parent.mkdir(parents=True, exist_ok=True)
+    path = output.parent / f"{LOCK_PREFIX}{output.name}"
+    with open(path, "a+") as handle:
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not told:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    log.warning("%s", _("another build (%(holder)s) is writing into %(folder)s; waiting for it to finish",
+                                        holder=holder, folder=str(output)).render())
+                    told = True
+                if time.monotonic() >= deadline:
+                    raise OutputBusy(_("%(folder)s is still being written by another build after %(seconds)d s",
+                                       folder=str(output), seconds=round(wait)).render()) from None
+                time.sleep(0.1)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def new_staging(output: Path) -> Path:
-    """Return a fresh staging folder beside `output`, clearing leftovers of killed builds."""
+    """Return a fresh staging folder beside `output`, clearing leftovers of builds that are gone.
+
+    The folder's name carries the pid of its build, so that a build only ever removes its
+    own staging folder or one whose process no longer exists.
+    """
     output.parent.mkdir(parents=True, exist_ok=True)
     for leftover in output.parent.glob(f"{STAGING_PREFIX}{output.name}-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{output.name}-", dir=output.parent))
+        if not staging_owner_alive(leftover, output):
+            shutil.rmtree(leftover, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{output.name}-{os.getpid()}-", dir=output.parent))
+
+
+def staging_owner_alive(folder: Path, output: Path) -> bool:
+    """Return whether the build that made staging folder `folder` may still be running.
+
+    Only a folder that names its pid, and whose pid no longer exists, is provably abandoned.
+    """
+    rest = folder.name.removeprefix(f"{STAGING_PREFIX}{output.name}-")
+    pid = rest.split("-", 1)[0]
+    if not pid.isdigit():
+        return True  # made by an older version, or not ours: leave it alone
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def safe_target(folder: Path, path: str) -> Path:
+    """Return `folder / path`, refusing any path that would lead out of `folder`."""
+    relative = Path(path)
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        raise UnsafePath(_("refusing to write %(path)r: it leads out of %(folder)s", path=path, folder=str(folder)).render())
+    target = folder / relative
+    if not target.resolve().is_relative_to(folder.resolve()):  # through a symbolic link
+        raise UnsafePath(_("refusing to write %(path)r: it leads out of %(folder)s", path=path, folder=str(folder)).render())
+    return target
 
 
 def write_files(outputs: Iterable, folder: Path) -> int:
     """Write (path, bytes) outputs under `folder`; return how many."""
     count = 0
     for output in outputs:
-        target = folder / output.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(output.body)
+        target = safe_target(folder, output.path)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(output.body)
+        except OSError as exc:
+            raise located(exc, target) from exc
         count += 1
     return count
 
 
+def located(exc: OSError, path: Path) -> OSError:
+    """Return `exc` with the path it concerns (a failed write, e.g. on a full disk, names none)."""
+    if exc.filename is not None:
+        return exc
+    return type(exc)(exc.errno, exc.strerror, str(path))
+
+
+def check_complete(staging: Path, paths: Iterable[str], extra: Iterable[str] = ()) -> None:
+    """Raise OSError unless every expected file is in `staging` (a folder removed under a build is caught here)."""
+    for path in [*paths, *extra]:
+        if not (staging / path).is_file():
+            raise FileNotFoundError(errno.ENOENT, _("the finished build is incomplete (a file is missing); "
+                                                    "nothing was published").render(), str(staging / path))
+
+
+def make_readable(folder: Path) -> None:
+    """Give every file and folder under `folder` the modes a web server needs, whatever the umask."""
+    os.chmod(folder, FOLDER_MODE)
+    for parent, folders, files in os.walk(folder):
+        for name, mode in [(n, FOLDER_MODE) for n in folders] + [(n, FILE_MODE) for n in files]:
+            path = os.path.join(parent, name)
+            if not stat.S_ISLNK(os.lstat(path).st_mode):  # never follow a link out of the folder
+                os.chmod(path, mode)
+
+
 def replace_file(folder: Path, path: str, body: bytes) -> None:
     """Write one file under `folder` so that a reader sees either the old bytes or the new, never a part."""
-    target = folder / path
+    target = safe_target(folder, path)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f"{STAGING_PREFIX}{target.name}.{os.getpid()}.part")  # per process: two may write
-    temporary.write_bytes(body)
-    os.replace(temporary, target)
+    try:
+        temporary.write_bytes(body)
+        os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise located(exc, target) from exc
 
 
 def remove_file(folder: Path, path: str) -> None:
@@ -63,6 +185,7 @@ def remove_file(folder: Path, path: str) -> None:
 
 def publish(staging: Path, output: Path) -> None:
     """Put the staging folder in the place of `output` atomically, then remove the old build."""
+    make_readable(staging)
     if output.exists() and _exchange(staging, output):
         shutil.rmtree(staging)  # now holds the previous build
         return
@@ -73,8 +196,6 @@ def publish(staging: Path, output: Path) -> None:
         shutil.rmtree(old)
     else:
         os.rename(staging, output)
-    # mkdtemp makes the folder private; a published site is readable by the web server.
-    os.chmod(output, 0o755)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -89,5 +210,4 @@ def _exchange(a: Path, b: Path) -> bool:
     if result != 0:
         log.debug("renameat2 failed: %s", os.strerror(ctypes.get_errno()))
         return False
-    os.chmod(b, 0o755)
     return True

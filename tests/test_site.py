@@ -148,7 +148,9 @@ def test_two_builds_are_identical(tmp_path):
 def test_a_case_image_is_published_where_its_page_points(project, tmp_path):
     images = project / "cases" / "images"
     images.mkdir()
-    (images / "diagram.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
+    from PIL import Image
+
+    Image.new("RGB", (8, 8), "blue").save(images / "diagram.png")  # a real image: validation opens it
     case = project / "cases" / "small-case.yaml"
     text = case.read_text(encoding="utf-8")
     case.write_text(text + "image:\n  file: cases/images/diagram.png\n  alt: {en: A diagram, zh: 示意图}\n",
