@@ -58,6 +58,7 @@ def run_once(site, jobs: int | None) -> dict:
         wall = {e.code: r.seconds for e, r in zip(editions, results)}
         cpu_of = {e.code: getattr(r, "cpu_seconds", r.seconds) for e, r in zip(editions, results)}
         pages = {e.code: r.pages for e, r in zip(editions, results)}
+        bodies = {e.code: r.body for e, r in zip(editions, results)}
     else:  # the code before parallel rendering: one edition after the other, in this process
         from site_builder.i18n import LANGUAGES
         from site_builder.render import Renderer
@@ -65,14 +66,34 @@ def run_once(site, jobs: int | None) -> dict:
         pdf.check_fonts()
         renderer = Renderer(site)
         prepared = time.perf_counter() - started
-        wall, cpu_of, pages = {}, {}, {}
+        wall, cpu_of, pages, bodies = {}, {}, {}, {}
         for lang in LANGUAGES:
             edition_started, edition_cpu = time.perf_counter(), time.process_time()
-            _, pages[lang.code], _ = pdf.render_edition(site, renderer, lang.code)
+            bodies[lang.code], pages[lang.code], _ = pdf.render_edition(site, renderer, lang.code)
             wall[lang.code] = time.perf_counter() - edition_started
             cpu_of[lang.code] = time.process_time() - edition_cpu
     return {"both": time.perf_counter() - started, "cpu": cpu_seconds() - cpu, "prepared": prepared,
-            "wall": wall, "edition_cpu": cpu_of, "pages": pages}
+            "wall": wall, "edition_cpu": cpu_of, "pages": pages, "bodies": bodies}
+
+
+def page_fills(body: bytes) -> list[float]:
+    """Return each page's fill: the share of the text area's height down to its lowest line of text.
+
+    The same measure as the page-economy test (tests/test_pdf.py), from poppler's pdftotext.
+    """
+    import subprocess
+    import xml.etree.ElementTree as ET
+
+    margin = 22 * 72 / 25.4  # top and bottom page margins (pdf.css)
+    xml = subprocess.run(["pdftotext", "-bbox-layout", "-", "-"], input=body, capture_output=True,
+                         check=True).stdout
+    fills = []
+    for page in ET.fromstring(xml).iter("{http://www.w3.org/1999/xhtml}page"):
+        height = float(page.get("height"))
+        bottoms = [float(line.get("yMax")) for line in page.iter("{http://www.w3.org/1999/xhtml}line")
+                   if float(line.get("yMin")) >= margin - 1 and float(line.get("yMax")) <= height - margin + 1]
+        fills.append(max(0.0, (max(bottoms, default=margin) - margin) / (height - 2 * margin)))
+    return fills
 
 
 def reference_layout_seconds() -> tuple[float, int]:
@@ -126,6 +147,10 @@ def main() -> int:
         wall = median([r["wall"][code] for r in runs])
         cpu = median([r["edition_cpu"][code] for r in runs])
         print(f"  {code:4} {wall:6.2f} s  (CPU {cpu:5.2f} s)  {pages[code]:4d} pages  {pages[code] / wall:5.1f} pages/s")
+    for code, body in runs[-1]["bodies"].items():
+        fills = page_fills(body)
+        print(f"  {code:4} page economy: {len(fills)} pages, mean fill {statistics.mean(fills):.0%},"
+              f" {sum(f < 0.25 for f in fills)} page(s) under 25 % (chapter ends included)")
     total = sum(pages.values())
     print(f"  both {both:6.2f} s  (CPU {median([r['cpu'] for r in runs]):5.2f} s)  {total:4d} pages"
           f"  {total / both:5.1f} pages/s")
