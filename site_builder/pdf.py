@@ -206,6 +206,7 @@ def layout_edition(html: str, base_url: str, stylesheet: str):
     """Return the laid-out WeasyPrint document of one edition."""
     from weasyprint import CSS, HTML
 
+    _install_chinese_setting()
     return HTML(string=html, base_url=base_url).render(stylesheets=[CSS(filename=stylesheet)])
 
 
@@ -230,6 +231,93 @@ def check_fonts() -> None:
         raise ContentError([Problem("fonts", 0, 0, "", _("the font '%(font)s' is not installed, so the Chinese PDF "
                                                          "would show blank boxes", font=CJK_FONT),
                                     _("install Debian's fonts-noto-cjk (./bootstrap.sh does)"))])
+
+
+# --- Chinese setting ------------------------------------------------------------------
+# WeasyPrint 70 justifies only at spaces, and Noto Sans CJK 2.004 (Debian's) has `halt` (half-width
+# punctuation) but not `chws` (contextual half-width spacing), while CSS can only switch a font
+# feature on for a whole element, whose edges WeasyPrint then treats as break opportunities. So
+# the Chinese setting is done where the text meets Pango: _install_chinese_setting.
+
+IDEOGRAPHS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CLOSING_MARKS = "，。、；：？！）》」』】〕〉”’"  # their blank half is on the right
+OPENING_MARKS = "（《「『【〔〈“‘"  # their blank half is on the left
+# A closing mark before another mark takes half width: two adjacent marks then leave half an em of
+# white between them, not a full em (clreq 3.1.6). Not an opening mark after an opening one ("（“"):
+# Pango then found a line break between the two (a new run starts at the narrowed mark).
+_NARROWED_MARK = re.compile(f"[{CLOSING_MARKS}](?=[{CLOSING_MARKS}{OPENING_MARKS}])")
+# A text's last two characters (with any marks after them) stay on one line, so that a paragraph's
+# last line never holds a single character.
+_TEXT_END = re.compile(f"(?:[{IDEOGRAPHS}][{CLOSING_MARKS}]*){{2}}$")
+_CJK_RUN = re.compile(f"[{IDEOGRAPHS}{CLOSING_MARKS}{OPENING_MARKS}]+")
+
+
+def _cjk_gaps(text: str) -> list[tuple[int, int, float]]:
+    """Return the runs of Chinese characters in a line's text as (start, end, places to space).
+
+    Pango spaces a run's characters by half the letter-spacing before and half after each, except
+    before the first and after the last character of the text: so a run inside the text adds as
+    many spacings as it has characters, a run at either end half a spacing less at that end.
+    """
+    return [(m.start(), m.end(), m.end() - m.start() - 0.5 * (m.start() == 0) - 0.5 * (m.end() == len(text)))
+            for m in _CJK_RUN.finditer(text)]
+
+
+def _install_chinese_setting() -> None:
+    """Teach WeasyPrint's text layout three rules of Chinese setting (clreq); Latin text is left as it is.
+
+    - Justification between characters: WeasyPrint 70 spreads a justified line's slack over its
+      spaces only, so a line of Chinese, which has none, stayed as short as it was broken. The count
+      of expandable places in a text box now adds the gaps around its Chinese characters, and when
+      the line is drawn those characters are letter-spaced by the line's share of the slack.
+    - Punctuation width: the first of two adjacent marks gets the font's `halt` glyph (half width).
+    - No single-character last line: Pango may not break between a text's last two characters.
+    Each is a Pango attribute on a range of the text, so breaking follows UAX #14 as before.
+    """
+    from weasyprint.layout import inline
+    from weasyprint.text import line_break
+    from weasyprint.text.ffi import ffi, pango
+
+    if getattr(inline.count_expandable_spaces, "inter_character", False):
+        return
+    ffi.cdef("PangoAttribute * pango_attr_allow_breaks_new (gboolean allow_breaks);")  # Pango >= 1.44
+    count_spaces = inline.count_expandable_spaces
+    set_text = line_break.Layout.set_text
+
+    def count_expandable_spaces(box):
+        from weasyprint.formatting_structure import boxes
+
+        spaces = count_spaces(box)
+        if isinstance(box, boxes.TextBox):
+            spaces += sum(places for _, _, places in _cjk_gaps(box.text))
+        return spaces
+
+    def set_chinese_text(self, text, justify=False):
+        set_text(self, text, justify)
+        text = self.text
+        attributes = []
+        for mark in _NARROWED_MARK.finditer(text):
+            attributes.append((mark.start(), mark.end(), pango.pango_attr_font_features_new(b"halt 1")))
+        if end := _TEXT_END.search(text):
+            attributes.append((end.start(), end.end(), pango.pango_attr_allow_breaks_new(False)))
+        if justify and self.justification_spacing:
+            letter_spacing = self.style["letter_spacing"]
+            spacing = self.justification_spacing + (0 if letter_spacing == "normal" else letter_spacing)
+            for start, end, _ in _cjk_gaps(text):
+                attributes.append((start, end, pango.pango_attr_letter_spacing_new(int(spacing * line_break.TO_UNITS))))
+        if not attributes:
+            return
+        attribute_list = pango.pango_layout_get_attributes(self.layout)
+        if attribute_list == ffi.NULL:
+            attribute_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
+        for start, end, attribute in attributes:
+            attribute.start_index, attribute.end_index = len(text[:start].encode()), len(text[:end].encode())
+            pango.pango_attr_list_change(attribute_list, attribute)
+        pango.pango_layout_set_attributes(self.layout, attribute_list)
+
+    count_expandable_spaces.inter_character = True
+    inline.count_expandable_spaces = count_expandable_spaces
+    line_break.Layout.set_text = set_chinese_text
 
 
 # --- worker processes -----------------------------------------------------------------

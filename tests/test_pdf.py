@@ -195,6 +195,106 @@ def test_chinese_lines_never_start_with_closing_punctuation(editions):
     assert not bad, bad
 
 
+# --- Chinese setting (clreq) -------------------------------------------------------------
+
+CJK_IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")
+FULL_WIDTH_MARKS = set("，。、；：？！（）《》“”‘’")
+LIST_MARKER = re.compile(r"\s*([0-9]+[.)]|[•◦▪·–-])")
+
+
+def chinese_line_figures(path: Path) -> dict:
+    """Measure the Chinese setting of an edition from its glyph positions (pdfplumber), from chapter 1 on.
+
+    Lines are the body-size, non-bold characters of one text row of one column. A line is non-final
+    when the next line of its column follows at most 1.85 em below, at the same indent, and does not
+    start a list item. Returns the count of non-final lines, of those ending more than 1 em short of
+    their column's right edge (the rightmost line end of that column on the page), of adjacent
+    full-width mark pairs, of those where the first mark still takes a full em, and of paragraph
+    ends whose last line holds a single character.
+    """
+    import pdfplumber
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    first = min(reader.get_destination_page_number(i) + 1 for i in reader.outline
+                if not isinstance(i, list) and i.title.startswith("1 "))
+    figures = {"non-final lines": 0, "short": 0, "mark pairs": 0, "full-em pairs": 0, "one-character last lines": 0}
+    with pdfplumber.open(path) as document:
+        for page in document.pages[first - 1:]:
+            chars = [c for c in page.chars if MARGIN - 1 <= c["top"] and c["bottom"] <= page.height - MARGIN + 1
+                     and "Bold" not in c["fontname"]]
+            sizes = [round(c["size"], 1) for c in chars if CJK_IDEOGRAPH.match(c["text"])]
+            if not sizes:
+                continue
+            body = max(set(sizes), key=sizes.count)
+            rows: dict = {}
+            for c in chars:
+                if abs(c["size"] - body) < 0.2:
+                    rows.setdefault(round(c["top"]), []).append(c)
+            lines = []
+            for top in sorted(rows):
+                row = sorted(rows[top], key=lambda c: c["x0"])
+                line = [row[0]]
+                for a, b in zip(row, row[1:]):
+                    if b["x0"] - a["x1"] > 3 * body:  # the next column
+                        lines.append(line)
+                        line = []
+                    line.append(b)
+                lines.append(line)
+            edges: dict = {}
+            for line in lines:
+                key = line[0]["x0"] > 100  # a table's text column, or the full measure
+                edges[key] = max(edges.get(key, 0), line[-1]["x1"])
+            for index, line in enumerate(lines):
+                chars_text = "".join(c["text"] for c in line)
+                for a, b in zip(line, line[1:]):
+                    if a["text"] in FULL_WIDTH_MARKS and b["text"] in FULL_WIDTH_MARKS:
+                        figures["mark pairs"] += 1
+                        figures["full-em pairs"] += b["x0"] - a["x0"] > 0.9 * body
+                if len(CJK_IDEOGRAPH.findall(chars_text)) < len(chars_text) / 2:
+                    continue
+                following = [l for l in lines[index + 1:index + 4]
+                             if abs(l[0]["x0"] - line[0]["x0"]) < 0.5 * body
+                             and 0 < l[0]["top"] - line[0]["top"] < 1.85 * body
+                             and not LIST_MARKER.match("".join(c["text"] for c in l[:4]))]
+                if following:
+                    figures["non-final lines"] += 1
+                    figures["short"] += edges[line[0]["x0"] > 100] - line[-1]["x1"] > body
+                else:
+                    previous = [l for l in lines[max(0, index - 3):index] if 0 < line[0]["top"] - l[0]["top"] < 1.85 * body]
+                    stripped = chars_text.strip().rstrip("".join(FULL_WIDTH_MARKS))
+                    figures["one-character last lines"] += bool(previous) and len(stripped) == 1
+    return figures
+
+
+def test_chinese_setting_is_justified_with_narrowed_punctuation(editions):
+    """Non-final lines of Chinese text reach the column's edge (the slack is spread between characters),
+    adjacent full-width marks do not leave a full em of white, and last lines of one character are rare."""
+    figures = chinese_line_figures(editions["zh"][0])
+    print(f"\nChinese line ends: {figures}")
+    assert figures["non-final lines"] > 300, figures
+    assert figures["short"] <= 0.02 * figures["non-final lines"], figures
+    # Left full: an opening mark after an opening one (see pdf.py), and pairs split by an element boundary.
+    assert figures["mark pairs"] > 50 and figures["full-em pairs"] <= 0.08 * figures["mark pairs"], figures
+    assert figures["one-character last lines"] <= 3, figures
+
+
+def test_chinese_template_text_uses_full_width_punctuation(editions, site):
+    """What the print template itself writes on Chinese pages uses full-width marks, and the block headers
+    copy as words (no letter-spacing between their characters)."""
+    extracted = re.sub(r"\s+", "", text(editions["zh"][0]))
+    assert "（编）" in extracted and "(编)" not in extracted
+    assert "联系：" in extracted and "联系:" not in extracted
+    several = [c for c in site.cases if len(c.authors) > 1]
+    assert several
+    for case in several:
+        expected = "；".join(f"{a.name}（{a.role.get('zh')}）" if a.role else a.name for a in case.authors)
+        assert re.sub(r"\s+", "", expected) in extracted, f"{case.id}: authors not as {expected!r}"
+    gettext = load_translations(ROOT, "zh").gettext
+    for block in ("Profile", "Impact, results and outcomes", "Information sources", "Contact details"):
+        assert gettext(block) in extracted, f"block header {gettext(block)!r} does not copy as a word"
+
+
 def fonts(path: Path) -> list[tuple[str, str]]:
     """Return (name, emb) of every font, from pdffonts."""
     listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
