@@ -25,6 +25,7 @@ not in it: after upgrading them, delete the cache folder (.cache/pdf/).
 """
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import gc
@@ -146,7 +147,39 @@ def prepare_editions(site: Site) -> list[Edition]:
 def print_html(site: Site, renderer: Renderer, code: str) -> str:
     """Return the print HTML of one edition."""
     template = renderer.envs[code].get_template(TEMPLATE)
-    return template.render(path="", created=build_timestamp(site))
+    font = CJK_FONT if code == "zh" else "Noto Sans:italic"
+    return template.render(path="", created=build_timestamp(site),
+                           drawn_text=lambda text: drawn_text(text, font))
+
+
+def drawn_text(text: str, font: str, size: float = 7.5, colour: str = "#555") -> str:
+    """Return a data URL of an SVG image that draws a short text as outlines, in points.
+
+    Used for the "(continued)" label of a table row that runs over to the next page. WeasyPrint
+    repeats a cell's background on each of its fragments (box-decoration-break: clone), and the
+    label of the row's first fragment covers it there; as outlines, the words stay out of the text
+    that is copied, searched or read aloud on the first page, where they are hidden.
+    """
+    from fontTools.pens.svgPathPen import SVGPathPen
+    from fontTools.ttLib import TTFont
+
+    found = subprocess.run(["fc-match", "-f", "%{file}:%{index}", font], capture_output=True, text=True).stdout
+    path, _, index = found.rpartition(":")
+    face = TTFont(path, fontNumber=int(index or 0), lazy=True)
+    glyphs, cmap, metrics = face.getGlyphSet(), face.getBestCmap(), face["hmtx"]
+    units = face["head"].unitsPerEm
+    ascent, descent = face["hhea"].ascent, -face["hhea"].descent
+    paths, x = [], 0
+    for character in text:
+        name = cmap.get(ord(character), ".notdef")
+        pen = SVGPathPen(glyphs)
+        glyphs[name].draw(pen)
+        paths.append(f'<path transform="translate({x} {ascent}) scale(1 -1)" d="{pen.getCommands()}"/>')
+        x += metrics[name][0]
+    width, height = x * size / units, (ascent + descent) * size / units
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.2f}pt" height="{height:.2f}pt" '
+           f'viewBox="0 0 {x} {ascent + descent}"><g fill="{colour}">{"".join(paths)}</g></svg>')
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
 def render_all(editions: list[Edition], *, jobs: int | None = None) -> list[Rendered]:

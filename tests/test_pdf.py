@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CODES = ("en", "zh")
 MM = 72 / 25.4  # PDF points per millimetre
 MARGIN = 22 * MM  # top and bottom page margins (pdf.css)
-LABEL_COLUMN = 18 * MM + 0.27 * 174 * MM  # right edge of the case tables' label column
+SIDE_MARGIN, MEASURE = 24 * MM, 162 * MM  # left page margin and text width (pdf.css)
+LABEL_COLUMN = {"en": SIDE_MARGIN + 0.20 * MEASURE, "zh": SIDE_MARGIN + 0.15 * MEASURE}  # its right edge
 # Characters a Chinese line must not start with (closing punctuation) or end with (opening punctuation).
 NO_LINE_START = set("，。、；：？！）》」』】〕〉”’…%")
 NO_LINE_END = set("（《「『【〔〈“‘")
@@ -256,7 +257,9 @@ def chinese_line_figures(path: Path) -> dict:
                 following = [l for l in lines[index + 1:index + 4]
                              if abs(l[0]["x0"] - line[0]["x0"]) < 0.5 * body
                              and 0 < l[0]["top"] - line[0]["top"] < 1.85 * body
-                             and not LIST_MARKER.match("".join(c["text"] for c in l[:4]))]
+                             and not LIST_MARKER.match("".join(c["text"] for c in l[:4]))
+                             and not any(abs(c["top"] - l[0]["top"]) < 3 and l[0]["x0"] - 2.5 * body < c["x0"] < l[0]["x0"] - 1
+                                         for c in page.chars)]  # a list item's marker left of it: a new item
                 if following:
                     figures["non-final lines"] += 1
                     figures["short"] += edges[line[0]["x0"] > 100] - line[-1]["x1"] > body
@@ -407,7 +410,7 @@ def test_no_label_heading_or_block_header_left_at_a_page_foot(editions, site, co
         lines = body_lines(pages[number - 1], height)
         bottom = max(line[3] for line in lines)
         last = [line for line in lines if line[3] > bottom - 3]
-        if all(line[2] <= LABEL_COLUMN + 1 for line in last):  # nothing in the text column at the foot
+        if all(line[2] <= LABEL_COLUMN[code] + 1 for line in last):  # nothing in the text column at the foot
             foot = squash(" ".join(line[4] for line in last))
             assert foot not in labels, f"page {number}: label {foot!r} left at the foot"
         foot = squash(" ".join(line[4] for line in last))
