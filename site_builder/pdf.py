@@ -12,9 +12,10 @@ its passes over the boxes). Case tables use `table-layout: fixed`: automatic tab
 layout measures every Chinese character as a break point and is ten times slower.
 See also pdf.css.
 
-Reproducibility. The same input gives byte-identical PDFs: the creation and
-modification dates come from `build_timestamp` (SOURCE_DATE_EPOCH when set, else
-the newest case date), never from the clock, and no random document id is written.
+Reproducibility. The same input gives byte-identical PDFs: the dates come from the
+content, never from the clock (created: the guide's year, the one on the cover;
+modified: `build_timestamp`, the newest case date; both SOURCE_DATE_EPOCH when set),
+and no random document id is written.
 
 Reuse. With a cache folder, an edition whose inputs did not change is not rendered
 again: its fingerprint covers the edition's print HTML, the stylesheet, the images
@@ -57,7 +58,9 @@ log = logging.getLogger(__name__)
 
 CJK_FONT = "Noto Sans CJK SC"
 FONT_FAMILIES = ("Noto Sans", CJK_FONT)  # the faces pdf.css names; their files go into the fingerprint
-PDF_VARIANT = "pdf/ua-1"  # tagged, with the document language and title: readable by screen readers
+# Tagged, with the document language and title; declared PDF/UA-1 because the structure tree is made to
+# pass the independent checkers (tests/test_pdf.py; see "Tagging" below).
+PDF_VARIANT = "pdf/ua-1"
 STYLESHEET = THEME_DIR / "static" / "pdf.css"
 TEMPLATE = "pdf/guide.html"
 CACHE_DIR = Path(".cache") / "pdf"
@@ -148,8 +151,25 @@ def print_html(site: Site, renderer: Renderer, code: str) -> str:
     """Return the print HTML of one edition."""
     template = renderer.envs[code].get_template(TEMPLATE)
     font = CJK_FONT if code == "zh" else "Noto Sans:italic"
-    return template.render(path="", created=build_timestamp(site),
-                           drawn_text=lambda text: drawn_text(text, font))
+    modified = build_timestamp(site)
+    # Created in the year the cover names (the guide's); changed when its newest case was. SOURCE_DATE_EPOCH,
+    # when set, dates both, as it dates everything else in a reproducible build.
+    created = modified if os.environ.get("SOURCE_DATE_EPOCH") else str(site.guide.year)
+    return link_bare_urls(template.render(path="", created=created, modified=modified,
+                                          drawn_text=lambda text: drawn_text(text, font)))
+
+
+_BARE_URL = re.compile(r"https?://[^\s<>\"'，。；、（）]+[^\s<>\"'，。；、（）.,;:)]")
+_TAG_OR_LINK = re.compile(r"(<a\b.*?</a>|<[^>]*>)", re.S)
+
+
+def link_bare_urls(html: str) -> str:
+    """Make every URL written out in the body's text a link (case text writes some without Markdown's <>)."""
+    head, separator, body = html.partition("<body")
+    parts = _TAG_OR_LINK.split(body)
+    for index in range(0, len(parts), 2):  # text outside tags and outside existing links
+        parts[index] = _BARE_URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', parts[index])
+    return head + separator + "".join(parts)
 
 
 def drawn_text(text: str, font: str, size: float = 7.5, colour: str = "#555") -> str:
@@ -250,7 +270,9 @@ def write_edition(document, started: float) -> Rendered:
         for anchor in page.anchors:
             if anchor.startswith("case-") and anchor[5:] not in case_pages:
                 case_pages[anchor[5:]] = number
-    body = document.write_pdf(pdf_variant=PDF_VARIANT)
+    _install_tagging()
+    _mark_artifacts(document)
+    body = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=_finish_pdf)
     return Rendered(body, len(document.pages), case_pages, time.perf_counter() - started)
 
 
@@ -351,6 +373,143 @@ def _install_chinese_setting() -> None:
     count_expandable_spaces.inter_character = True
     inline.count_expandable_spaces = count_expandable_spaces
     line_break.Layout.set_text = set_chinese_text
+
+
+# --- Tagging ----------------------------------------------------------------------------
+# WeasyPrint 70 builds the structure tree page by page: an element that runs over a page break
+# becomes one structure element per page (29 case tables became 81 /Table), header cells have no
+# /Scope, an item of paragraphs holds them without a list-item body, the contents' leader dots are
+# text (each "." read aloud), the running headers and footers are marked content that no structure
+# element holds. _install_tagging joins each element's pieces into one structure element, gives
+# header cells their scope, wraps loose list-item content in an LBody and tags the contents as TOC
+# and TOCI; _mark_artifacts has leader dots and page furniture drawn as artifacts; _finish_pdf opens
+# the viewer on the bookmarks and lets links print. With that, both independent PDF/UA-1 checkers
+# pass the editions' conformance checks (tests/test_pdf.py); if they stop passing, drop the claim.
+
+_DROPPED = "_site_builder_dropped"
+
+
+def _mark_artifacts(document) -> None:
+    """Flag the text that is decoration, not content: leader dots and the running header and footer."""
+    from weasyprint.formatting_structure import boxes
+
+    for page in document.pages:
+        for child in page._page_box.children:
+            if isinstance(child, boxes.MarginBox):
+                for box in child.descendants():
+                    box.artifact = True
+            else:
+                for box in child.descendants():
+                    if getattr(box, "is_leader", False):
+                        for text in box.descendants():
+                            text.artifact = True
+        # The dots are not a link of their own (the entry's title and page number are).
+        page.links = [link for link in page.links if not getattr(link[-1], "artifact", False)]
+
+
+def _install_tagging() -> None:
+    """Wrap WeasyPrint's structure-tree builder and marked-content writer (see "Tagging" above)."""
+    import pydyf
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+    from weasyprint.pdf import stream, tags
+
+    if getattr(tags._build_box_tree, "joined", False):
+        return
+    build_box_tree = tags._build_box_tree
+    marked = stream.Stream.marked
+
+    @contextlib.contextmanager
+    def marked_or_artifact(self, box, tag):
+        if getattr(box, "artifact", False):
+            with self.artifact():
+                yield
+        else:
+            with marked(self, box, tag):
+                yield
+
+    def build(box, parent, pdf, page_number, nums, annotations, tag_list):
+        real = box._box if isinstance(box, AbsolutePlaceholder) else box
+        if getattr(real, "artifact", False) or getattr(real, "is_leader", False):
+            return  # drawn as an artifact: not in the tree
+        seen = pdf.__dict__.setdefault("_site_builder_seen", {})
+        for element in build_box_tree(box, parent, pdf, page_number, nums, annotations, tag_list):
+            _retag(real, element, pdf)
+            key = (id(real.element), real.element_tag, element["S"]) if real.element is not None else None
+            previous = seen.get(key)
+            if previous and previous[0] == page_number - 1 and element["S"] != "/Link":
+                _join(previous[1], element, pdf, page_number, nums, annotations)
+                seen[key] = (page_number, previous[1])
+                continue
+            if key:
+                seen[key] = (page_number, element)
+            yield element
+
+    def _retag(box, element, pdf) -> None:
+        """Give header cells their scope; tag the contents list as TOC, its entries as TOCI."""
+        attributes = box.element.attrib if box.element is not None else {}
+        if element["S"] == "/TH":
+            element["A"]["Scope"] = "/Row" if attributes.get("scope") == "row" else "/Column"
+        elif element["S"] == "/LI":  # an item of paragraphs: its paragraphs go in one list-item body
+            _wrap_list_body(element, pdf)
+        elif element["S"] == "/L" and "toc" in attributes.get("class", "").split():
+            element["S"] = "/TOC"
+        if element["S"] == "/LI" and attributes.get("class", "").startswith("toc-"):
+            element["S"] = "/TOCI"
+            for kid in element["K"]:
+                if isinstance(kid, bytes) and _object(pdf, kid).get("S") == "/LBody":
+                    _object(pdf, kid)["S"] = "/Reference"
+
+    def _join(first, later, pdf, page_number, nums, annotations) -> None:
+        """Move a later page's piece of an element into its first piece."""
+        page = pdf.page_references[page_number]
+        for kid in later["K"]:
+            if isinstance(kid, int):  # marked content on this page, under the first piece's element
+                nums[kid] = first.reference
+                kid = pydyf.Dictionary({"Type": "/MCR", "Pg": page, "MCID": kid})
+            elif isinstance(kid, bytes):
+                target = _object(pdf, kid)
+                if target.get("Type") == "/StructElem":
+                    target["P"] = first.reference
+            first["K"].append(kid)
+        annotations[:] = [(first.reference if reference == later.reference else reference, annotation)
+                          for reference, annotation in annotations]
+        pdf.__dict__.setdefault(_DROPPED, []).append(later)
+
+    build.joined = True
+    tags._build_box_tree = build
+    stream.Stream.marked = marked_or_artifact
+
+
+def _wrap_list_body(item, pdf) -> None:
+    """Put the kids of a list item other than its label (Lbl) and body (LBody) into an LBody of their own."""
+    import pydyf
+
+    loose = [kid for kid in item["K"] if not (isinstance(kid, bytes) and _object(pdf, kid).get("S") in ("/Lbl", "/LBody"))]
+    if not loose:
+        return
+    body = pydyf.Dictionary({"Type": "/StructElem", "S": "/LBody", "K": pydyf.Array(loose), "P": item.reference})
+    if "Pg" in item:
+        body["Pg"] = item["Pg"]
+    pdf.add_object(body)
+    for kid in loose:
+        if isinstance(kid, bytes) and _object(pdf, kid).get("Type") == "/StructElem":
+            _object(pdf, kid)["P"] = body.reference
+    item["K"] = pydyf.Array([kid for kid in item["K"] if kid not in loose] + [body.reference])
+
+
+def _object(pdf, reference: bytes):
+    return pdf.objects[int(reference.split()[0])]
+
+
+def _finish_pdf(document, pdf) -> None:
+    """Open on the bookmarks, let links print, and empty the structure elements joined into others."""
+    pdf.catalog["PageMode"] = "/UseOutlines"
+    for object_ in pdf.objects:
+        if isinstance(object_, dict) and object_.get("Type") == "/Annot":
+            object_["F"] = 4  # print
+    for element in pdf.__dict__.pop(_DROPPED, []):
+        element.clear()  # unreferenced now; an empty dictionary, so that nothing reads it as a structure element
+    pdf.__dict__.pop("_site_builder_seen", None)
 
 
 # --- worker processes -----------------------------------------------------------------

@@ -13,6 +13,7 @@ import io
 import re
 import shutil
 import subprocess
+import sys
 import time
 import unicodedata
 import xml.etree.ElementTree as ET
@@ -156,7 +157,8 @@ def test_contents_page_numbers_are_the_pages_where_cases_start(editions, site, c
     assert len(pages) == info.pages
     contents_heading = squash(load_translations(ROOT, code).gettext("Table of contents"))
     first = next(n for n, page in enumerate(pages, 1) if contents_heading in page[:200])
-    last = min(outline_page.values()) - 1  # the contents end before the first bookmarked page
+    acronyms = squash(load_translations(ROOT, code).gettext("List of acronyms"))
+    last = outline_page[acronyms] - 1  # the contents end before the list of acronyms
     contents = text(path, first, last, layout=True).splitlines()
     assert site.cases
     for case in site.cases:
@@ -336,6 +338,100 @@ def test_metadata_language_and_tags(editions, site, code):
     assert "/StructTreeRoot" in catalog, "the PDF is tagged"
     assert catalog["/MarkInfo"]["/Marked"] == True  # noqa: E712 (a pypdf BooleanObject)
     assert b"pdfuaid:part" in catalog["/Metadata"].get_object().get_data()
+    assert catalog["/PageMode"] == "/UseOutlines", "the viewer opens with the bookmarks pane"
+    # Created in the year the cover names; changed when the newest case was.
+    assert meta.creation_date.year == guide.year
+    newest = max(c.date for c in site.cases if c.date)
+    assert meta.modification_date.strftime("%Y-%m-%d").startswith(newest)
+    assert str(guide.year) in text(editions[code][0], 1, 1)
+
+
+# --- structure tree and the independent PDF/UA-1 checkers ----------------------------------
+
+def structure_elements(document) -> list:
+    """Return every structure element of a pikepdf document's tree, depth first, as (type, element, parent type)."""
+    import pikepdf
+
+    found = []
+
+    def walk(element, parent):
+        if not isinstance(element, pikepdf.Dictionary) or "/S" not in element:
+            return
+        found.append((str(element.S), element, parent))
+        kids = element.get("/K")
+        for kid in (kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []):
+            walk(kid, str(element.S))
+
+    roots = document.Root.StructTreeRoot.K
+    for root in roots if isinstance(roots, pikepdf.Array) else [roots]:
+        walk(root, None)
+    return found
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_structure_tree(editions, site, code):
+    """One /Table per table (not one per page), header cells with /Scope, list items of label and body,
+    the contents as TOC / TOCI, leader dots not in the tree, figures with alternative text."""
+    import pikepdf
+
+    path = editions[code][0]
+    html = next(e.html for e in pdf.prepare_editions(site) if e.code == code)
+    document = pikepdf.open(path)
+    elements = structure_elements(document)
+    types = [kind for kind, _, _ in elements]
+    assert types.count("/Table") == html.count("<table"), "one structure element per table"
+    headers = [e for kind, e, _ in elements if kind == "/TH"]
+    assert headers and all(str(e.A.Scope) in ("/Row", "/Column") for e in headers)
+    for kind, element, _ in elements:
+        if kind == "/LI":
+            kids = {str(k.S) for k in element.K if hasattr(k, "get") and "/S" in k}
+            assert kids <= {"/Lbl", "/LBody"} and "/LBody" in kids, kids
+    entries = html.count('<li class="toc-')
+    assert types.count("/TOC") == 1 and types.count("/TOCI") == entries
+    figures = [e for kind, e, _ in elements if kind == "/Figure"]
+    assert all(str(e.get("/Alt", "")).strip() for e in figures), "a figure without alternative text"
+    # The leader dots are artifacts. WeasyPrint draws each dot as a text run of its own: on a contents page,
+    # hundreds of tagged runs of one and the same glyph would be the dots, each read aloud.
+    contents_pages = {e.Pg.objgen for kind, e, _ in elements if kind == "/TOCI"}
+    assert contents_pages
+    dots_in_tree = 0
+    for page in document.pages:
+        if page.objgen not in contents_pages:
+            continue
+        artifact, runs = [], []
+        for operands, operator in pikepdf.parse_content_stream(page):
+            name = str(operator)
+            if name in ("BMC", "BDC"):
+                artifact.append(str(operands[0]) == "/Artifact")
+            elif name == "EMC" and artifact:
+                artifact.pop()
+            elif name in ("Tj", "TJ") and not any(artifact):
+                runs.append(bytes(operands[0]) if name == "Tj" else b"".join(
+                    bytes(o) for o in operands[0] if isinstance(o, pikepdf.String)))
+        single = [run for run in runs if len(run) <= 2]
+        dots_in_tree += max((single.count(run) for run in set(single)), default=0) > 100
+    assert dots_in_tree == 0, f"{dots_in_tree} contents page(s) with their leader dots tagged as text"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_independent_pdf_ua_checkers_pass(editions, code):
+    """The PDF/UA-1 claim holds for two checkers that know nothing of this project: page (a validator of
+    the PDF/UA-1 rules) passes the file, and outloud finds no error in its conformance checks (its
+    semantic checks are reported, not required)."""
+    import json
+
+    import page
+
+    path = editions[code][0]
+    report = page.validate_pdf(str(path), profile="ua1")
+    failures = sorted({f"{f.rule_id}: {f.message}" for f in report.failures})
+    assert report.is_compliant, failures
+    outloud = shutil.which("outloud") or str(Path(sys.executable).parent / "outloud")
+    result = subprocess.run([outloud, "--json", "-", "--layer", "conformance", "--fail-on", "never", str(path)],
+                            capture_output=True, text=True, check=True)
+    findings = json.loads(result.stdout)["results"][0]["findings"]
+    errors = [f"{f['rule']} p{f.get('page')}: {f['message']}" for f in findings if f["severity"] == "error"]
+    assert not errors, errors
 
 
 # --- page furniture -------------------------------------------------------------------
