@@ -33,6 +33,7 @@ import gc
 import hashlib
 import json
 import logging
+import math
 import multiprocessing
 import os
 import re
@@ -155,7 +156,7 @@ def print_html(site: Site, renderer: Renderer, code: str) -> str:
     # Created in the year the cover names (the guide's); changed when its newest case was. SOURCE_DATE_EPOCH,
     # when set, dates both, as it dates everything else in a reproducible build.
     created = modified if os.environ.get("SOURCE_DATE_EPOCH") else str(site.guide.year)
-    return link_bare_urls(template.render(path="", created=created, modified=modified,
+    return link_bare_urls(template.render(path="", created=created, modified=modified, eu_emblem=eu_emblem(),
                                           drawn_text=lambda text: drawn_text(text, font)))
 
 
@@ -170,6 +171,32 @@ def link_bare_urls(html: str) -> str:
     for index in range(0, len(parts), 2):  # text outside tags and outside existing links
         parts[index] = _BARE_URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', parts[index])
     return head + separator + "".join(parts)
+
+
+def eu_emblem() -> str:
+    """Return a data URL of the EU emblem as SVG, drawn from its official geometry.
+
+    A blue rectangle (#003399) of proportions 3:2; twelve gold (#FFDD00) five-pointed stars, one point
+    up, on a circle centred on it whose radius is a third of its height, at the positions of the hours
+    on a clock face; each star's outer radius is an eighteenth of the height.
+    """
+    height = 200.0
+    width, centre_x, centre_y = 1.5 * height, 0.75 * height, 0.5 * height
+    circle, outer = height / 3, height / 18
+    inner = outer * math.sin(math.radians(18)) / math.sin(math.radians(54))  # a regular pentagram's inner radius
+    stars = []
+    for hour in range(12):
+        angle = math.radians(30 * hour)
+        x, y = centre_x + circle * math.sin(angle), centre_y - circle * math.cos(angle)
+        points = []
+        for corner in range(10):
+            radius = outer if corner % 2 == 0 else inner
+            turn = math.radians(36 * corner)
+            points.append(f"{x + radius * math.sin(turn):.3f},{y - radius * math.cos(turn):.3f}")
+        stars.append(f'<polygon points="{" ".join(points)}"/>')
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:g}">'
+           f'<rect width="{width:g}" height="{height:g}" fill="#003399"/><g fill="#FFDD00">{"".join(stars)}</g></svg>')
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
 def drawn_text(text: str, font: str, size: float = 7.5, colour: str = "#555") -> str:

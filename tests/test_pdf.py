@@ -743,3 +743,50 @@ def test_build_reuses_unchanged_pdfs(project, tmp_path, monkeypatch):
     zh = next((output / "downloads").glob("*-zh.pdf"))
     assert en.read_bytes() != first[en.name] and zh.read_bytes() == first[zh.name]
     assert "OPZuid grant (changed)" in text(en)
+
+
+# --- cover ---------------------------------------------------------------------------------
+
+def test_eu_emblem_follows_the_official_geometry():
+    """Twelve five-pointed gold stars on a circle of a third of the height, on a 3:2 blue rectangle;
+    each star's outer radius an eighteenth of the height, one point up."""
+    import base64
+    import math
+
+    svg = ET.fromstring(base64.b64decode(pdf.eu_emblem().split(",", 1)[1]))
+    ns = "{http://www.w3.org/2000/svg}"
+    rect = svg.find(f"{ns}rect")
+    width, height = float(rect.get("width")), float(rect.get("height"))
+    assert width / height == 1.5 and rect.get("fill").upper() == "#003399"
+    group = svg.find(f"{ns}g")
+    assert group.get("fill").upper() == "#FFDD00"
+    stars = [[tuple(map(float, p.split(","))) for p in polygon.get("points").split()]
+             for polygon in group.iter(f"{ns}polygon")]
+    assert len(stars) == 12 and all(len(star) == 10 for star in stars)
+    for star in stars:
+        cx = sum(x for x, _ in star) / 10
+        cy = sum(y for _, y in star) / 10
+        assert math.isclose(math.hypot(cx - width / 2, cy - height / 2), height / 3, rel_tol=1e-3)
+        outer = [math.hypot(x - cx, y - cy) for x, y in star[::2]]
+        assert all(math.isclose(r, height / 18, rel_tol=1e-3) for r in outer)
+        assert math.isclose(star[0][0], cx, abs_tol=1e-3) and star[0][1] < cy, "one point straight up"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_cover_and_legal_page_carry_the_emblem_and_the_co_funding_line(editions, site, code):
+    """The cover and the legal notice show the EU emblem (a figure with alternative text) beside the
+    co-funding line; the consortium lists are headed as in the guide."""
+    import pikepdf
+
+    path = editions[code][0]
+    gettext = load_translations(ROOT, code).gettext
+    line = squash(site.guide.cofunding_line.get(code))
+    pages = [squash(page) for page in page_texts(path)]
+    legal = next(n for n, page in enumerate(pages) if squash(gettext("Legal notice")) in page[:80])
+    assert line in pages[0] and line in pages[legal]
+    consortium = next(page for page in pages if squash(gettext("Consortium")) in page)
+    assert squash(gettext("European Union")) in consortium and squash(gettext("China")) in consortium
+    document = pikepdf.open(path)
+    flags = [e for kind, e, _ in structure_elements(document)
+             if kind == "/Figure" and str(e.get("/Alt", "")) == gettext("Flag of the European Union")]
+    assert {e.Pg.objgen for e in flags} == {document.pages[0].objgen, document.pages[legal].objgen}
