@@ -299,6 +299,7 @@ def write_edition(document, started: float) -> Rendered:
                 case_pages[anchor[5:]] = number
     _install_tagging()
     _mark_artifacts(document)
+    _drop_hidden_continued_labels(document)
     body = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=_finish_pdf)
     return Rendered(body, len(document.pages), case_pages, time.perf_counter() - started)
 
@@ -434,10 +435,27 @@ def _mark_artifacts(document) -> None:
         page.links = [link for link in page.links if not getattr(link[-1], "artifact", False)]
 
 
+def _drop_hidden_continued_labels(document) -> None:
+    """Remove the "(continued)" image from the label cells where the label covers it (a row's first page).
+
+    Drawing it costs as much as a tenth of the rendering, and it is seen only where a row continues.
+    """
+    from weasyprint.formatting_structure import boxes
+
+    for page in document.pages:
+        for box in page._page_box.descendants(placeholders=True):
+            if (isinstance(box, boxes.TableCellBox) and box.background is not None and box.element_tag == "th"
+                    and any(layer.image is not None for layer in box.background.layers)
+                    and any(getattr(child, "element_tag", None) == "span" for child in box.descendants(placeholders=True))):
+                box.background = box.background._replace(
+                    layers=[layer for layer in box.background.layers if layer.image is None])
+
+
 def _install_tagging() -> None:
     """Wrap WeasyPrint's structure-tree builder and marked-content writer (see "Tagging" above)."""
     import pydyf
     from weasyprint.layout.absolute import AbsolutePlaceholder
+    from weasyprint import pdf as weasyprint_pdf
     from weasyprint.pdf import stream, tags
 
     if getattr(tags._build_box_tree, "joined", False):
@@ -502,9 +520,21 @@ def _install_tagging() -> None:
                           for reference, annotation in annotations]
         pdf.__dict__.setdefault(_DROPPED, []).append(later)
 
+    def add_tags(pdf, *args, **kwargs):
+        # pydyf recomputes page_references from the whole object list on every use, and the tree
+        # builder uses it for every element: the pages are all there by now, so look them up once.
+        cls = pdf.__class__
+        pdf.__class__ = type(cls.__name__, (cls,), {"page_references": pdf.page_references})
+        try:
+            return add_tags_to_pdf(pdf, *args, **kwargs)
+        finally:
+            pdf.__class__ = cls
+
+    add_tags_to_pdf = weasyprint_pdf.add_tags
     build.joined = True
     tags._build_box_tree = build
     stream.Stream.marked = marked_or_artifact
+    weasyprint_pdf.add_tags = add_tags
 
 
 def _wrap_list_body(item, pdf) -> None:
