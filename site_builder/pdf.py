@@ -363,7 +363,10 @@ def _install_chinese_setting() -> None:
 
     if getattr(inline.count_expandable_spaces, "inter_character", False):
         return
-    ffi.cdef("PangoAttribute * pango_attr_allow_breaks_new (gboolean allow_breaks);")  # Pango >= 1.44
+    try:
+        pango.pango_attr_allow_breaks_new  # noqa: B018  -- declared by a later WeasyPrint
+    except AttributeError:
+        ffi.cdef("PangoAttribute * pango_attr_allow_breaks_new (gboolean allow_breaks);")  # Pango >= 1.44
     count_spaces = inline.count_expandable_spaces
     set_text = line_break.Layout.set_text
 
