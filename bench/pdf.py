@@ -5,7 +5,13 @@
 Renders both editions N times (default 3) from the loaded site, without the cache,
 and prints the median time of each edition (inside its worker: HTML to PDF bytes)
 and of both together (the wall-clock time of `render_editions`: print HTML, fonts
-check, workers), pages per second and the ratio to the target of 6 s for both.
+check, workers), pages per second and the ratio to the target of 6 s for both,
+then each edition's pages and mean page fill (share of the text area used).
+
+The WeasyPrint floor: each edition is also set as plain paragraphs of the same text,
+in the same fonts, sizes and page format, by WeasyPrint directly; the edition and its
+floor are rendered one after the other in this process, interleaved, N times, and the
+ratio of their median CPU times is printed (target: within 1.5).
 CPU time is printed too: on a shared machine the wall-clock time depends on the
 load, CPU time much less. The load average before each run is shown for that reason.
 
@@ -34,6 +40,7 @@ import statistics  # noqa: E402
 import time  # noqa: E402
 
 TARGET_SECONDS = 6.0
+FLOOR_RATIO = 1.5  # each edition within this factor of WeasyPrint setting its text as plain paragraphs
 REFERENCE_SECONDS = 1.5  # the reference workload's layout time when the target was set
 REFERENCE_TEXT = ROOT / "bench" / "reference-zh.txt"
 
@@ -58,6 +65,7 @@ def run_once(site, jobs: int | None) -> dict:
         wall = {e.code: r.seconds for e, r in zip(editions, results)}
         cpu_of = {e.code: getattr(r, "cpu_seconds", r.seconds) for e, r in zip(editions, results)}
         pages = {e.code: r.pages for e, r in zip(editions, results)}
+        bodies = {e.code: r.body for e, r in zip(editions, results)}
     else:  # the code before parallel rendering: one edition after the other, in this process
         from site_builder.i18n import LANGUAGES
         from site_builder.render import Renderer
@@ -65,14 +73,79 @@ def run_once(site, jobs: int | None) -> dict:
         pdf.check_fonts()
         renderer = Renderer(site)
         prepared = time.perf_counter() - started
-        wall, cpu_of, pages = {}, {}, {}
+        wall, cpu_of, pages, bodies = {}, {}, {}, {}
         for lang in LANGUAGES:
             edition_started, edition_cpu = time.perf_counter(), time.process_time()
-            _, pages[lang.code], _ = pdf.render_edition(site, renderer, lang.code)
+            bodies[lang.code], pages[lang.code], _ = pdf.render_edition(site, renderer, lang.code)
             wall[lang.code] = time.perf_counter() - edition_started
             cpu_of[lang.code] = time.process_time() - edition_cpu
     return {"both": time.perf_counter() - started, "cpu": cpu_seconds() - cpu, "prepared": prepared,
-            "wall": wall, "edition_cpu": cpu_of, "pages": pages}
+            "wall": wall, "edition_cpu": cpu_of, "pages": pages, "bodies": bodies}
+
+
+def page_fills(body: bytes) -> list[float]:
+    """Return each page's fill: the share of the text area's height down to its lowest line of text.
+
+    The same measure as the page-economy test (tests/test_pdf.py), from poppler's pdftotext.
+    """
+    import subprocess
+    import xml.etree.ElementTree as ET
+
+    margin = 22 * 72 / 25.4  # top and bottom page margins (pdf.css)
+    xml = subprocess.run(["pdftotext", "-bbox-layout", "-", "-"], input=body, capture_output=True,
+                         check=True).stdout
+    fills = []
+    for page in ET.fromstring(xml).iter("{http://www.w3.org/1999/xhtml}page"):
+        height = float(page.get("height"))
+        bottoms = [float(line.get("yMax")) for line in page.iter("{http://www.w3.org/1999/xhtml}line")
+                   if float(line.get("yMin")) >= margin - 1 and float(line.get("yMax")) <= height - margin + 1]
+        fills.append(max(0.0, (max(bottoms, default=margin) - margin) / (height - 2 * margin)))
+    return fills
+
+
+def floor_html(edition_html: str, code: str) -> str:
+    """Return an edition's text as plain paragraphs in its fonts, sizes and page format: the WeasyPrint floor.
+
+    Every block of the print HTML (paragraph, list item, cell, heading) becomes a paragraph; no tables,
+    no running headers, no contents, no tagging: what WeasyPrint itself needs to set this much text.
+    """
+    import html as html_module
+    import re
+
+    body = edition_html.split("<body", 1)[1]
+    body = re.sub(r"</(p|li|td|th|h[1-6]|a)>|<br\s*/?>", "\n", body)
+    text = html_module.unescape(re.sub(r"<[^>]+>", "", body))
+    paragraphs = "".join(f"<p>{html_module.escape(line.strip())}</p>" for line in text.splitlines() if line.strip())
+    family = '"Noto Sans CJK SC", "Noto Sans"' if code == "zh" else '"Noto Sans", "Noto Sans CJK SC"'
+    lang = "zh-CN" if code == "zh" else "en"
+    style = (f"@page {{ size: A4; margin: 22mm 24mm }} html {{ font-family: {family}; font-size: 10pt;"
+             f" line-height: {1.7 if code == 'zh' else 1.45} }} p {{ margin: 0 0 .45em }}")
+    return f'<html lang="{lang}"><head><title>floor</title><style>{style}</style></head><body>{paragraphs}</body></html>'
+
+
+def floor_ratios(site, runs: int) -> dict[str, tuple[float, float, float]]:
+    """Render each edition and its floor one after the other, interleaved, in this process; return for each
+    language (median edition seconds, median floor seconds, ratio of the medians)."""
+    from weasyprint import HTML
+
+    from site_builder import pdf
+
+    editions = pdf.prepare_editions(site)
+    times: dict[str, dict[str, list[float]]] = {e.code: {"edition": [], "floor": []} for e in editions}
+    for _ in range(runs):
+        for edition in editions:
+            floor = floor_html(edition.html, edition.code)
+            started = time.process_time()
+            HTML(string=floor).write_pdf()
+            times[edition.code]["floor"].append(time.process_time() - started)
+            started = time.process_time()
+            pdf.render_edition(edition.html, edition.base_url, edition.stylesheet)
+            times[edition.code]["edition"].append(time.process_time() - started)
+    result = {}
+    for code, measured in times.items():
+        edition, floor = statistics.median(measured["edition"]), statistics.median(measured["floor"])
+        result[code] = (edition, floor, edition / floor)
+    return result
 
 
 def reference_layout_seconds() -> tuple[float, int]:
@@ -126,6 +199,10 @@ def main() -> int:
         wall = median([r["wall"][code] for r in runs])
         cpu = median([r["edition_cpu"][code] for r in runs])
         print(f"  {code:4} {wall:6.2f} s  (CPU {cpu:5.2f} s)  {pages[code]:4d} pages  {pages[code] / wall:5.1f} pages/s")
+    for code, body in runs[-1]["bodies"].items():
+        fills = page_fills(body)
+        print(f"  {code:4} page economy: {len(fills)} pages, mean fill {statistics.mean(fills):.0%},"
+              f" {sum(f < 0.25 for f in fills)} page(s) under 25 % (chapter ends included)")
     total = sum(pages.values())
     print(f"  both {both:6.2f} s  (CPU {median([r['cpu'] for r in runs]):5.2f} s)  {total:4d} pages"
           f"  {total / both:5.1f} pages/s")
@@ -137,6 +214,12 @@ def main() -> int:
     longest = [r["prepared"] + (max if parallel else sum)(r["edition_cpu"].values()) for r in runs]
     print(f"  idle-machine estimate (preparation + {'longest edition' if parallel else 'both editions'}, CPU):"
           f" {median(longest):.2f} s, ratio {median(longest) / TARGET_SECONDS:.2f}")
+    ratios = floor_ratios(site, args.runs)
+    print(f"WeasyPrint floor (the same text as plain paragraphs, same fonts, sizes and page format; CPU time,"
+          f" interleaved, median of {args.runs}):")
+    for code, (edition, floor, ratio) in ratios.items():
+        print(f"  {code:4} edition {edition:5.2f} s  floor {floor:5.2f} s  ratio {ratio:.2f}"
+              f" ({'within' if ratio <= FLOOR_RATIO else 'over'} {FLOOR_RATIO:g})")
     if not args.no_reference:
         reference = [reference_layout_seconds() for _ in range(args.runs)]
         seconds = median([r[0] for r in reference])

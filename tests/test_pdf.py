@@ -13,6 +13,7 @@ import io
 import re
 import shutil
 import subprocess
+import sys
 import time
 import unicodedata
 import xml.etree.ElementTree as ET
@@ -31,7 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CODES = ("en", "zh")
 MM = 72 / 25.4  # PDF points per millimetre
 MARGIN = 22 * MM  # top and bottom page margins (pdf.css)
-LABEL_COLUMN = 18 * MM + 0.27 * 174 * MM  # right edge of the case tables' label column
+SIDE_MARGIN, MEASURE = 24 * MM, 162 * MM  # left page margin and text width (pdf.css)
+LABEL_COLUMN = {"en": SIDE_MARGIN + 0.20 * MEASURE, "zh": SIDE_MARGIN + 0.15 * MEASURE}  # its right edge
 # Characters a Chinese line must not start with (closing punctuation) or end with (opening punctuation).
 NO_LINE_START = set("，。、；：？！）》」』】〕〉”’…%")
 NO_LINE_END = set("（《「『【〔〈“‘")
@@ -155,7 +157,8 @@ def test_contents_page_numbers_are_the_pages_where_cases_start(editions, site, c
     assert len(pages) == info.pages
     contents_heading = squash(load_translations(ROOT, code).gettext("Table of contents"))
     first = next(n for n, page in enumerate(pages, 1) if contents_heading in page[:200])
-    last = min(outline_page.values()) - 1  # the contents end before the first bookmarked page
+    acronyms = squash(load_translations(ROOT, code).gettext("List of acronyms"))
+    last = outline_page[acronyms] - 1  # the contents end before the list of acronyms
     contents = text(path, first, last, layout=True).splitlines()
     assert site.cases
     for case in site.cases:
@@ -193,6 +196,108 @@ def test_chinese_lines_never_start_with_closing_punctuation(editions):
             if line and (line[0] in NO_LINE_START or line[-1] in NO_LINE_END):
                 bad.append(f"page {number}: {line[:30]}")
     assert not bad, bad
+
+
+# --- Chinese setting (clreq) -------------------------------------------------------------
+
+CJK_IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")
+FULL_WIDTH_MARKS = set("，。、；：？！（）《》“”‘’")
+LIST_MARKER = re.compile(r"\s*([0-9]+[.)]|[•◦▪·–-])")
+
+
+def chinese_line_figures(path: Path) -> dict:
+    """Measure the Chinese setting of an edition from its glyph positions (pdfplumber), from chapter 1 on.
+
+    Lines are the body-size, non-bold characters of one text row of one column. A line is non-final
+    when the next line of its column follows at most 1.85 em below, at the same indent, and does not
+    start a list item. Returns the count of non-final lines, of those ending more than 1 em short of
+    their column's right edge (the rightmost line end of that column on the page), of adjacent
+    full-width mark pairs, of those where the first mark still takes a full em, and of paragraph
+    ends whose last line holds a single character.
+    """
+    import pdfplumber
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    first = min(reader.get_destination_page_number(i) + 1 for i in reader.outline
+                if not isinstance(i, list) and i.title.startswith("1 "))
+    figures = {"non-final lines": 0, "short": 0, "mark pairs": 0, "full-em pairs": 0, "one-character last lines": 0}
+    with pdfplumber.open(path) as document:
+        for page in document.pages[first - 1:]:
+            chars = [c for c in page.chars if MARGIN - 1 <= c["top"] and c["bottom"] <= page.height - MARGIN + 1
+                     and "Bold" not in c["fontname"]]
+            sizes = [round(c["size"], 1) for c in chars if CJK_IDEOGRAPH.match(c["text"])]
+            if not sizes:
+                continue
+            body = max(set(sizes), key=sizes.count)
+            rows: dict = {}
+            for c in chars:
+                if abs(c["size"] - body) < 0.2:
+                    rows.setdefault(round(c["top"]), []).append(c)
+            lines = []
+            for top in sorted(rows):
+                row = sorted(rows[top], key=lambda c: c["x0"])
+                line = [row[0]]
+                for a, b in zip(row, row[1:]):
+                    if b["x0"] - a["x1"] > 3 * body:  # the next column
+                        lines.append(line)
+                        line = []
+                    line.append(b)
+                lines.append(line)
+            edges: dict = {}
+            for line in lines:
+                key = line[0]["x0"] > 100  # a table's text column, or the full measure
+                edges[key] = max(edges.get(key, 0), line[-1]["x1"])
+            for index, line in enumerate(lines):
+                chars_text = "".join(c["text"] for c in line)
+                for a, b in zip(line, line[1:]):
+                    if a["text"] in FULL_WIDTH_MARKS and b["text"] in FULL_WIDTH_MARKS:
+                        figures["mark pairs"] += 1
+                        figures["full-em pairs"] += b["x0"] - a["x0"] > 0.9 * body
+                if len(CJK_IDEOGRAPH.findall(chars_text)) < len(chars_text) / 2:
+                    continue
+                following = [l for l in lines[index + 1:index + 4]
+                             if abs(l[0]["x0"] - line[0]["x0"]) < 0.5 * body
+                             and 0 < l[0]["top"] - line[0]["top"] < 1.85 * body
+                             and not LIST_MARKER.match("".join(c["text"] for c in l[:4]))
+                             and not any(abs(c["top"] - l[0]["top"]) < 3 and l[0]["x0"] - 2.5 * body < c["x0"] < l[0]["x0"] - 1
+                                         for c in page.chars)]  # a list item's marker left of it: a new item
+                if following:
+                    figures["non-final lines"] += 1
+                    figures["short"] += edges[line[0]["x0"] > 100] - line[-1]["x1"] > body
+                else:
+                    previous = [l for l in lines[max(0, index - 3):index] if 0 < line[0]["top"] - l[0]["top"] < 1.85 * body]
+                    stripped = chars_text.strip().rstrip("".join(FULL_WIDTH_MARKS))
+                    figures["one-character last lines"] += bool(previous) and len(stripped) == 1
+    return figures
+
+
+def test_chinese_setting_is_justified_with_narrowed_punctuation(editions):
+    """Non-final lines of Chinese text reach the column's edge (the slack is spread between characters),
+    adjacent full-width marks do not leave a full em of white, and last lines of one character are rare."""
+    figures = chinese_line_figures(editions["zh"][0])
+    print(f"\nChinese line ends: {figures}")
+    assert figures["non-final lines"] > 300, figures
+    assert figures["short"] <= 0.02 * figures["non-final lines"], figures
+    # Left full: an opening mark after an opening one (see pdf.py), and pairs split by an element boundary.
+    assert figures["mark pairs"] > 50 and figures["full-em pairs"] <= 0.08 * figures["mark pairs"], figures
+    assert figures["one-character last lines"] <= 3, figures
+
+
+def test_chinese_template_text_uses_full_width_punctuation(editions, site):
+    """What the print template itself writes on Chinese pages uses full-width marks, and the block headers
+    copy as words (no letter-spacing between their characters)."""
+    extracted = re.sub(r"\s+", "", text(editions["zh"][0]))
+    assert "（编）" in extracted and "(编)" not in extracted
+    assert "联系：" in extracted and "联系:" not in extracted
+    several = [c for c in site.cases if len(c.authors) > 1]
+    assert several
+    for case in several:
+        expected = "；".join(f"{a.name}（{a.role.get('zh')}）" if a.role else a.name for a in case.authors)
+        assert re.sub(r"\s+", "", expected) in extracted, f"{case.id}: authors not as {expected!r}"
+    gettext = load_translations(ROOT, "zh").gettext
+    for block in ("Profile", "Impact, results and outcomes", "Information sources", "Contact details"):
+        assert gettext(block) in extracted, f"block header {gettext(block)!r} does not copy as a word"
 
 
 def fonts(path: Path) -> list[tuple[str, str]]:
@@ -233,6 +338,100 @@ def test_metadata_language_and_tags(editions, site, code):
     assert "/StructTreeRoot" in catalog, "the PDF is tagged"
     assert catalog["/MarkInfo"]["/Marked"] == True  # noqa: E712 (a pypdf BooleanObject)
     assert b"pdfuaid:part" in catalog["/Metadata"].get_object().get_data()
+    assert catalog["/PageMode"] == "/UseOutlines", "the viewer opens with the bookmarks pane"
+    # Created in the year the cover names; changed when the newest case was.
+    assert meta.creation_date.year == guide.year
+    newest = max(c.date for c in site.cases if c.date)
+    assert meta.modification_date.strftime("%Y-%m-%d").startswith(newest)
+    assert str(guide.year) in text(editions[code][0], 1, 1)
+
+
+# --- structure tree and the independent PDF/UA-1 checkers ----------------------------------
+
+def structure_elements(document) -> list:
+    """Return every structure element of a pikepdf document's tree, depth first, as (type, element, parent type)."""
+    import pikepdf
+
+    found = []
+
+    def walk(element, parent):
+        if not isinstance(element, pikepdf.Dictionary) or "/S" not in element:
+            return
+        found.append((str(element.S), element, parent))
+        kids = element.get("/K")
+        for kid in (kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []):
+            walk(kid, str(element.S))
+
+    roots = document.Root.StructTreeRoot.K
+    for root in roots if isinstance(roots, pikepdf.Array) else [roots]:
+        walk(root, None)
+    return found
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_structure_tree(editions, site, code):
+    """One /Table per table (not one per page), header cells with /Scope, list items of label and body,
+    the contents as TOC / TOCI, leader dots not in the tree, figures with alternative text."""
+    import pikepdf
+
+    path = editions[code][0]
+    html = next(e.html for e in pdf.prepare_editions(site) if e.code == code)
+    document = pikepdf.open(path)
+    elements = structure_elements(document)
+    types = [kind for kind, _, _ in elements]
+    assert types.count("/Table") == html.count("<table"), "one structure element per table"
+    headers = [e for kind, e, _ in elements if kind == "/TH"]
+    assert headers and all(str(e.A.Scope) in ("/Row", "/Column") for e in headers)
+    for kind, element, _ in elements:
+        if kind == "/LI":
+            kids = {str(k.S) for k in element.K if hasattr(k, "get") and "/S" in k}
+            assert kids <= {"/Lbl", "/LBody"} and "/LBody" in kids, kids
+    entries = html.count('<li class="toc-')
+    assert types.count("/TOC") == 1 and types.count("/TOCI") == entries
+    figures = [e for kind, e, _ in elements if kind == "/Figure"]
+    assert all(str(e.get("/Alt", "")).strip() for e in figures), "a figure without alternative text"
+    # The leader dots are artifacts. WeasyPrint draws each dot as a text run of its own: on a contents page,
+    # hundreds of tagged runs of one and the same glyph would be the dots, each read aloud.
+    contents_pages = {e.Pg.objgen for kind, e, _ in elements if kind == "/TOCI"}
+    assert contents_pages
+    dots_in_tree = 0
+    for page in document.pages:
+        if page.objgen not in contents_pages:
+            continue
+        artifact, runs = [], []
+        for operands, operator in pikepdf.parse_content_stream(page):
+            name = str(operator)
+            if name in ("BMC", "BDC"):
+                artifact.append(str(operands[0]) == "/Artifact")
+            elif name == "EMC" and artifact:
+                artifact.pop()
+            elif name in ("Tj", "TJ") and not any(artifact):
+                runs.append(bytes(operands[0]) if name == "Tj" else b"".join(
+                    bytes(o) for o in operands[0] if isinstance(o, pikepdf.String)))
+        single = [run for run in runs if len(run) <= 2]
+        dots_in_tree += max((single.count(run) for run in set(single)), default=0) > 100
+    assert dots_in_tree == 0, f"{dots_in_tree} contents page(s) with their leader dots tagged as text"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_independent_pdf_ua_checkers_pass(editions, code):
+    """The PDF/UA-1 claim holds for two checkers that know nothing of this project: page (a validator of
+    the PDF/UA-1 rules) passes the file, and outloud finds no error in its conformance checks (its
+    semantic checks are reported, not required)."""
+    import json
+
+    import page
+
+    path = editions[code][0]
+    report = page.validate_pdf(str(path), profile="ua1")
+    failures = sorted({f"{f.rule_id}: {f.message}" for f in report.failures})
+    assert report.is_compliant, failures
+    outloud = shutil.which("outloud") or str(Path(sys.executable).parent / "outloud")
+    result = subprocess.run([outloud, "--json", "-", "--layer", "conformance", "--fail-on", "never", str(path)],
+                            capture_output=True, text=True, check=True)
+    findings = json.loads(result.stdout)["results"][0]["findings"]
+    errors = [f"{f['rule']} p{f.get('page')}: {f['message']}" for f in findings if f["severity"] == "error"]
+    assert not errors, errors
 
 
 # --- page furniture -------------------------------------------------------------------
@@ -280,7 +479,7 @@ def test_case_title_is_repeated_on_continuation_pages(editions, site, code):
             continued += 1
         first_header = squash(" ".join(l[4] for l in pages[pages_of_case[0] - 1] if l[3] < MARGIN))
         assert squash(case.section) + first_words not in first_header, f"{case.id}: its heading is on the page"
-    assert continued > len(site.cases), "most cases run over several pages"
+    assert continued > len(site.cases) // 2, "many cases run over several pages"
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -307,7 +506,7 @@ def test_no_label_heading_or_block_header_left_at_a_page_foot(editions, site, co
         lines = body_lines(pages[number - 1], height)
         bottom = max(line[3] for line in lines)
         last = [line for line in lines if line[3] > bottom - 3]
-        if all(line[2] <= LABEL_COLUMN + 1 for line in last):  # nothing in the text column at the foot
+        if all(line[2] <= LABEL_COLUMN[code] + 1 for line in last):  # nothing in the text column at the foot
             foot = squash(" ".join(line[4] for line in last))
             assert foot not in labels, f"page {number}: label {foot!r} left at the foot"
         foot = squash(" ".join(line[4] for line in last))
@@ -315,6 +514,39 @@ def test_no_label_heading_or_block_header_left_at_a_page_foot(editions, site, co
         assert not any(h.startswith(foot) and len(foot) > 4 for h in headings), f"page {number}: heading at the foot"
         checked += 1
     assert checked > 50
+
+
+# --- page economy ----------------------------------------------------------------------
+
+def page_fills(path: Path) -> list[float]:
+    """Return each page's fill: the share of the text area's height down to its lowest line of text."""
+    height = 841.89
+    fills = []
+    for lines in page_lines(path):
+        bottoms = [line[3] for line in body_lines(lines, height)]
+        fills.append(max(0.0, (max(bottoms, default=MARGIN) - MARGIN) / (height - 2 * MARGIN)))
+    return fills
+
+
+def chapter_last_pages(path: Path) -> set[int]:
+    """Return the last page of every top-level part (the pages before a top-level bookmark, and the last)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    starts = {reader.get_destination_page_number(item) + 1 for item in reader.outline if not isinstance(item, list)}
+    return {start - 1 for start in starts} | {len(reader.pages)}
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_no_page_is_left_nearly_empty(editions, code):
+    """Every page but the cover and the last page of a chapter uses at least a quarter of its text area."""
+    path = editions[code][0]
+    fills = page_fills(path)
+    report = " ".join(f"{number}:{fill:.0%}" for number, fill in enumerate(fills, 1))
+    print(f"\n{code}: {len(fills)} pages, mean fill {sum(fills) / len(fills):.0%}\n{report}")
+    ends = chapter_last_pages(path)
+    sparse = [f"page {n}: {fill:.0%}" for n, fill in enumerate(fills, 1) if fill < 0.25 and n not in ends and n > 1]
+    assert not sparse, f"nearly empty pages: {sparse}"
 
 
 # --- layout rules that the text cannot show ---------------------------------------------
@@ -511,3 +743,50 @@ def test_build_reuses_unchanged_pdfs(project, tmp_path, monkeypatch):
     zh = next((output / "downloads").glob("*-zh.pdf"))
     assert en.read_bytes() != first[en.name] and zh.read_bytes() == first[zh.name]
     assert "OPZuid grant (changed)" in text(en)
+
+
+# --- cover ---------------------------------------------------------------------------------
+
+def test_eu_emblem_follows_the_official_geometry():
+    """Twelve five-pointed gold stars on a circle of a third of the height, on a 3:2 blue rectangle;
+    each star's outer radius an eighteenth of the height, one point up."""
+    import base64
+    import math
+
+    svg = ET.fromstring(base64.b64decode(pdf.eu_emblem().split(",", 1)[1]))
+    ns = "{http://www.w3.org/2000/svg}"
+    rect = svg.find(f"{ns}rect")
+    width, height = float(rect.get("width")), float(rect.get("height"))
+    assert width / height == 1.5 and rect.get("fill").upper() == "#003399"
+    group = svg.find(f"{ns}g")
+    assert group.get("fill").upper() == "#FFDD00"
+    stars = [[tuple(map(float, p.split(","))) for p in polygon.get("points").split()]
+             for polygon in group.iter(f"{ns}polygon")]
+    assert len(stars) == 12 and all(len(star) == 10 for star in stars)
+    for star in stars:
+        cx = sum(x for x, _ in star) / 10
+        cy = sum(y for _, y in star) / 10
+        assert math.isclose(math.hypot(cx - width / 2, cy - height / 2), height / 3, rel_tol=1e-3)
+        outer = [math.hypot(x - cx, y - cy) for x, y in star[::2]]
+        assert all(math.isclose(r, height / 18, rel_tol=1e-3) for r in outer)
+        assert math.isclose(star[0][0], cx, abs_tol=1e-3) and star[0][1] < cy, "one point straight up"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_cover_and_legal_page_carry_the_emblem_and_the_co_funding_line(editions, site, code):
+    """The cover and the legal notice show the EU emblem (a figure with alternative text) beside the
+    co-funding line; the consortium lists are headed as in the guide."""
+    import pikepdf
+
+    path = editions[code][0]
+    gettext = load_translations(ROOT, code).gettext
+    line = squash(site.guide.cofunding_line.get(code))
+    pages = [squash(page) for page in page_texts(path)]
+    legal = next(n for n, page in enumerate(pages) if squash(gettext("Legal notice")) in page[:80])
+    assert line in pages[0] and line in pages[legal]
+    consortium = next(page for page in pages if squash(gettext("Consortium")) in page)
+    assert squash(gettext("European Union")) in consortium and squash(gettext("China")) in consortium
+    document = pikepdf.open(path)
+    flags = [e for kind, e, _ in structure_elements(document)
+             if kind == "/Figure" and str(e.get("/Alt", "")) == gettext("Flag of the European Union")]
+    assert {e.Pg.objgen for e in flags} == {document.pages[0].objgen, document.pages[legal].objgen}
