@@ -17,6 +17,7 @@ import argparse
 import functools
 import gzip
 import json
+import re
 import sys
 import tempfile
 import threading
@@ -29,7 +30,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from search_queries import engine_of, format_summary, query_set, run_queries  # noqa: E402
+from search_queries import format_summary, query_set, run_queries  # noqa: E402
 from site_builder.build import build  # noqa: E402
 from site_builder.content import load_site  # noqa: E402
 
@@ -41,8 +42,9 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 def index_weight(built: Path) -> list[tuple[str, int, int]]:
     """Return (file, bytes, gzip'd bytes) of the search's own files: index and scripts."""
-    files = sorted(p for folder in ("pagefind", "search", "static/vendor") for p in (built / folder).rglob("*")
-                   if p.is_file()) + [p for p in [built / "static" / "search.js"] if p.exists()]
+    files = sorted(p for folder in ("search", "static/vendor") for p in (built / folder).rglob("*")
+                   if p.is_file() and not p.name.endswith(".txt"))
+    files += [p for p in (built / "static" / "search.js", built / "static" / "search-box.js") if p.exists()]
     return [(p.relative_to(built).as_posix(), p.stat().st_size, len(gzip.compress(p.read_bytes(), 6))) for p in files]
 
 
@@ -58,7 +60,6 @@ def main() -> int:
         if built is None:
             built = Path(temporary) / "site"
             build(ROOT, built, pdf=False)
-        engine = engine_of(built)
         server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(built)))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{server.server_address[1]}"
@@ -69,18 +70,21 @@ def main() -> int:
             for lang in ("en", "zh"):
                 queries = query_set(site, lang, built)
                 started = time.perf_counter()
-                scores += run_queries(page, url, lang, queries, engine)
+                scores += run_queries(page, url, lang, queries)
                 print(f"{lang}: {len(queries)} queries in {time.perf_counter() - started:.1f} s", file=sys.stderr)
             browser.close()
         server.shutdown()
         weight = index_weight(built)
-    print(f"engine: {engine}\n")
     print(format_summary(scores))
     print(f"\nindex and scripts: {sum(w[1] for w in weight) / 1000:.1f} KB, gzip {sum(w[2] for w in weight) / 1000:.1f} KB")
+    shared = list(weight)
     for lang in ("en", "zh"):
-        own = [w for w in weight if f"/{lang}." in w[0] or f"{lang}_" in w[0].rsplit("/", 1)[-1]]
-        if own:
-            print(f"  {lang} index only: {sum(w[1] for w in own) / 1000:.1f} KB, gzip {sum(w[2] for w in own) / 1000:.1f} KB")
+        own = [w for w in weight if re.search(rf"(^|[./]){lang}(-[a-z]+)?[._]", w[0].rsplit("/", 1)[-1])]
+        shared = [w for w in shared if w not in own]
+        print(f"  {lang} only: {sum(w[1] for w in own) / 1000:.1f} KB, gzip {sum(w[2] for w in own) / 1000:.1f} KB "
+              f"({len(own)} files)")
+    print(f"  shared scripts and styles: {sum(w[1] for w in shared) / 1000:.1f} KB, "
+          f"gzip {sum(w[2] for w in shared) / 1000:.1f} KB ({', '.join(w[0] for w in shared)})")
     if args.failures:
         print("\nqueries that did not find everything they should:")
         for s in scores:

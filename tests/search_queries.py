@@ -9,6 +9,7 @@ contains it (English: as whole words, either spelling; Chinese: as a substring).
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 import statistics
@@ -79,11 +80,13 @@ class Score:
     recall_3: float = 0.0
     recall_10: float = 0.0
     recall_all: float = 0.0
+    precision: float = 0.0  # share of the results that contain the query
     reciprocal_rank: float = 0.0
     ok: bool = False
     missing: list[str] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=None)
 def fold(text: str) -> str:
     """Return `text` in lower case without accents, with full-width forms made narrow."""
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).lower())
@@ -105,19 +108,29 @@ def documents(site: Site, lang: str) -> list[Document]:
 
 
 def phrase_pattern(phrase: str, lang: str) -> re.Pattern[str]:
-    """Return a pattern that finds `phrase` in folded text: Chinese as a substring, English as words (a word's start)."""
+    """Return a pattern that finds `phrase` in comparable text: Chinese as a substring, other words from a word's start.
+
+    English words are compared in their American spelling (see `comparable`), so either spelling finds both.
+    """
     phrase = fold(phrase)
     if lang == "zh" and re.search(r"[\u3400-\u9fff]", phrase):
         return re.compile(re.escape(phrase))
-    words = re.findall(r"\w+", phrase)
+    words = [american(w) for w in re.findall(r"\w+", phrase)]
     return re.compile(r"(?<!\w)" + r"\W+".join(re.escape(w) for w in words))
+
+
+@functools.lru_cache(maxsize=None)
+def comparable(text: str) -> str:
+    """Return `text` folded, each word in its American spelling."""
+    return re.sub(r"[a-z]+", lambda m: american(m.group()), fold(text))
 
 
 def containing(docs: list[Document], phrases: list[str], lang: str) -> set[str]:
     patterns = [phrase_pattern(p, lang) for p in phrases]
-    return {d.path for d in docs if any(p.search(fold(d.text)) for p in patterns)}
+    return {d.path for d in docs if any(p.search(comparable(d.text)) for p in patterns)}
 
 
+@functools.lru_cache(maxsize=None)
 def american(word: str) -> str:
     """Return the American spelling of a British word, or the word itself."""
     if NOT_SPELLINGS.match(word):
@@ -168,7 +181,7 @@ def query_set(site: Site, lang: str, built: Path | None = None) -> list[Query]:
     for name in dict.fromkeys(d.institution for d in cases):
         for form in [name, *short_forms(name, lang)]:
             pattern = phrase_pattern(form, lang)
-            add("institution", form, {d.path for d in cases if pattern.search(fold(d.institution))})
+            add("institution", form, {d.path for d in cases if pattern.search(comparable(d.institution))})
     for title in dict.fromkeys(d.title for d in cases):
         add("title", title, {d.path for d in cases if d.title == title})
     glossary = yaml.safe_load((site.root / GLOSSARY_FILE).read_text(encoding="utf-8"))
@@ -186,7 +199,7 @@ def query_set(site: Site, lang: str, built: Path | None = None) -> list[Query]:
         words = sorted({w for d in docs for w in re.findall(r"[a-z]+", fold(d.text))})
         for word in words:
             other = american(word)
-            if other != word and len(word) >= 6:
+            if other != word and len(word) >= 6 and not word.endswith("s"):
                 add("spelling", word, variants=(other,))
                 add("spelling", other, variants=(word,))
         for case in site.cases:
@@ -198,7 +211,7 @@ def query_set(site: Site, lang: str, built: Path | None = None) -> list[Query]:
     visible = page_texts(built, lang) if built else [d.text for d in docs]
     for name in ABSENT[lang]:
         pattern = phrase_pattern(name, lang)
-        if not any(pattern.search(fold(t)) for t in visible):
+        if not any(pattern.search(comparable(t)) for t in visible):
             queries.append(Query(lang, "absent", name, set(), set()))
     return queries
 
@@ -213,20 +226,21 @@ def score(query: Query, results: list[str]) -> Score:
     s = Score(query, results)
     if query.kind == "absent":
         s.ok = not results
-        s.recall_3 = s.recall_10 = s.recall_all = s.reciprocal_rank = float(s.ok)
+        s.recall_3 = s.recall_10 = s.recall_all = s.precision = s.reciprocal_rank = float(s.ok)
         return s
     targets = query.targets
     s.recall_3 = len(targets & set(results[:3])) / min(len(targets), 3)
     s.recall_10 = len(targets & set(results[:10])) / min(len(targets), 10)
     s.recall_all = len(query.contains & set(results)) / len(query.contains)
+    s.precision = len(query.contains & set(results)) / len(results) if results else 0.0
     s.reciprocal_rank = next((1 / (i + 1) for i, r in enumerate(results) if r in targets), 0.0)
     s.missing = sorted(query.contains - set(results))
     s.ok = s.recall_10 == 1.0 and s.recall_all == 1.0
     return s
 
 
-def summary(scores: list[Score]) -> list[tuple[str, str, int, float, float, float, float, int]]:
-    """Return (language, kind, queries, recall@3, recall@10, recall of all results, MRR, queries passed) rows."""
+def summary(scores: list[Score]) -> list[tuple[str, str, int, float, float, float, float, float, int]]:
+    """Return (language, kind, queries, recall@3, recall@10, recall of all results, precision, MRR, passed) rows."""
     rows = []
     for lang in ("en", "zh"):
         for kind in (*KINDS, "all"):
@@ -235,47 +249,29 @@ def summary(scores: list[Score]) -> list[tuple[str, str, int, float, float, floa
                 continue
             rows.append((lang, kind, len(group), statistics.mean(s.recall_3 for s in group),
                          statistics.mean(s.recall_10 for s in group), statistics.mean(s.recall_all for s in group),
-                         statistics.mean(s.reciprocal_rank for s in group), sum(s.ok for s in group)))
+                         statistics.mean(s.precision for s in group), statistics.mean(s.reciprocal_rank for s in group), sum(s.ok for s in group)))
     return rows
 
 
 def format_summary(scores: list[Score]) -> str:
-    lines = [f"{'lang':4} {'kind':11} {'queries':>7} {'R@3':>6} {'R@10':>6} {'R(all)':>6} {'MRR':>6} {'passed':>7}"]
-    for lang, kind, n, r3, r10, rall, mrr, passed in summary(scores):
-        lines.append(f"{lang:4} {kind:11} {n:7d} {r3:6.3f} {r10:6.3f} {rall:6.3f} {mrr:6.3f} {passed:4d}/{n:<3d}")
+    lines = [f"{'lang':4} {'kind':11} {'queries':>7} {'R@3':>6} {'R@10':>6} {'R(all)':>6} {'P':>6} {'MRR':>6} {'passed':>7}"]
+    for lang, kind, n, r3, r10, rall, precision, mrr, passed in summary(scores):
+        lines.append(f"{lang:4} {kind:11} {n:7d} {r3:6.3f} {r10:6.3f} {rall:6.3f} {precision:6.3f} {mrr:6.3f} {passed:4d}/{n:<3d}")
     return "\n".join(lines)
 
 
-# How each engine is asked from the browser, on the language's search page: a list of queries in, for each the
-# addresses of the pages found, best first.
-ENGINES = {
-    "pagefind": """async queries => {
-        const pagefind = await import(document.querySelector('#search').dataset.bundle + 'pagefind.js');
-        await pagefind.init();
-        const found = [];
-        for (const query of queries) {
-            const search = await pagefind.search(query);
-            const pages = await Promise.all(search.results.map(r => r.data()));
-            found.push(pages.map(p => p.url));
-        }
-        return found;
-    }""",
-    "site": """async queries => {
-        const engine = await window.siteSearch;
-        return queries.map(query => engine.search(query).map(r => r.url));
-    }""",
-}
+# How the site's search is asked from the browser, on the language's search page: a list of queries in, for each
+# the addresses of the pages found, best first.
+ASK = """async queries => {
+    const engine = await window.siteSearch;
+    return queries.map(query => engine.search(query).map(r => r.url));
+}"""
 
 
-def engine_of(built: Path) -> str:
-    """Return which engine a built site uses."""
-    return "pagefind" if (built / "pagefind").is_dir() else "site"
-
-
-def run_queries(page, site_url: str, lang: str, queries: list[Query], engine: str) -> list[Score]:
+def run_queries(page, site_url: str, lang: str, queries: list[Query]) -> list[Score]:
     """Run the queries of one language in the browser tab `page`; return their scores."""
     page.goto(f"{site_url}/{lang}/search/")
-    found = page.evaluate(ENGINES[engine], [q.text for q in queries])
+    found = page.evaluate(ASK, [q.text for q in queries])
     prefix = f"/{lang}/"
     scores = []
     for query, urls in zip(queries, found):

@@ -1,6 +1,7 @@
 """The built website: every page in both languages, links that resolve, content escaped."""
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -94,11 +95,18 @@ def test_chinese_pages_show_chinese_interface_and_content(built):
 
 
 def test_search_index_is_built_for_both_languages(built):
-    index = built / "pagefind"
-    assert (index / "pagefind-ui.js").exists()
-    languages = {p.name.split("_")[0] for p in index.glob("pagefind.*.pf_meta")} | \
-                {p.stem.split("_")[0] for p in index.glob("wasm.*.pagefind")}
-    assert any(name.startswith("zh") for name in languages) or list(index.glob("*zh*")), sorted(p.name for p in index.iterdir())
+    for lang, title in (("en", "Hebei University Science Park"), ("zh", "河北大学科技园")):
+        index = json.loads((built / "search" / f"{lang}.json").read_text(encoding="utf-8"))
+        stored = {doc["url"]: doc for doc in index["storedFields"].values()}
+        assert stored["cases/hbu-science-park/"]["title"] == title
+        assert stored["cases/hbu-science-park/"]["section"] == "3.3.1"
+        assert len(stored) == index["documentCount"] == 27 + 3 + 1  # cases, policies, the needs analysis
+        terms = {term for term, _ in index["index"]}
+        if lang == "zh":  # overlapping bigrams, and each run's last character alone
+            assert {"马斯", "斯特", "特里", "里赫", "赫特", "清华", "华大"} <= terms
+        else:  # one spelling for both
+            assert {"license", "organization", "program", "center"} <= terms
+            assert not {"licence", "organisation", "programme", "centre"} & terms
 
 
 def test_case_text_cannot_inject_script(tmp_path):
