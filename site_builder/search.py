@@ -18,6 +18,7 @@ The file written is MiniSearch's own serialised form (serializationVersion 2, Mi
 """
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -64,12 +65,24 @@ class Document:
     text: str
 
 
+class _Marks(dict):
+    """A str.translate table that drops combining marks (accents), filled as characters are met."""
+
+    def __missing__(self, code: int) -> int | None:
+        self[code] = None if unicodedata.category(chr(code)).startswith("M") else code
+        return self[code]
+
+
+_MARKS = _Marks()
+
+
 def fold(text: str) -> str:
     """Return `text` in lower case, without accents, full-width letters made narrow."""
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).lower())
-    return "".join(c for c in text if not unicodedata.category(c).startswith("M"))
+    return text if text.isascii() else text.translate(_MARKS)
 
 
+@functools.lru_cache(maxsize=65536)  # a page repeats its words; the rules cost more than the lookup
 def word_term(word: str) -> str:
     """Return the indexed form of a folded English (or other alphabetic) word."""
     if len(word) > 2 and not word.isdigit():
