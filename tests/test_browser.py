@@ -395,6 +395,17 @@ def test_search_takes_the_query_from_the_address(tabs, site_url, built):
         assert at == 0 or texts[path][at - 1] in "。！？；，、：\n", (path, texts[path][max(0, at - 20):at + 20])
 
 
+@pytest.mark.parametrize("lang, named, unnamed", [("en", "operation centre", "patent"), ("zh", "运营中心", "专利")])
+def test_cases_come_before_policies_unless_the_query_names_a_policy(tabs, site_url, lang, named, unnamed):
+    ask = "async q => (await window.siteSearch).search(q).map(r => r.kind)"
+    with tabs.open(f"{site_url}/{lang}/search/") as (page, _):
+        kinds = page.evaluate(ask, unnamed)
+        assert "case" in kinds and "policy" in kinds, kinds
+        assert kinds == sorted(kinds, key=lambda kind: kind != "case"), kinds  # every case, then the rest
+        kinds = page.evaluate(ask, named)  # two policies have it in their titles
+        assert kinds[:2] == ["policy", "policy"], kinds
+
+
 @pytest.mark.parametrize("lang, name, message", [("zh", "同济", "没有页面包含“同济”。"),
                                                  ("en", "Sorbonne", "No page contains “Sorbonne”.")])
 def test_a_name_no_page_contains_finds_nothing_and_says_so(tabs, site_url, lang, name, message):

@@ -1,7 +1,8 @@
-// The header's search box: "/" or Ctrl+K (⌘K on a Mac) puts the cursor in it from anywhere on the page.
+// "/" or Ctrl+K (⌘K on a Mac) puts the cursor in the search box from anywhere on the page: the header's box, or
+// on the search page its own.
 document.addEventListener("keydown", function (event) {
   "use strict";
-  var box = document.getElementById("site-search-q");
+  var box = document.getElementById("search-q") || document.getElementById("site-search-q");
   if (!box || event.defaultPrevented || event.altKey) return;
   var target = event.target;
   var typing = target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
