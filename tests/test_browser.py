@@ -367,6 +367,9 @@ def test_english_search_finds_the_proof_of_concept_case(tabs, site_url, cases):
     assert case_titles and all(SECTION_FIRST.match(title) for title in case_titles), titles
     assert meta[0] == next(c["institution"]["en"] for c in cases if c["id"] == CASE)
     assert marks and {m.lower() for m in marks} <= {"proof", "of", "concept", "proofs", "concepts"}, marks
+    with tabs.open(f"{site_url}/en/search/?q=concept+proof") as (page, _):  # words a little apart, in any order
+        page.wait_for_selector("#search-results h2 a", timeout=15_000)
+        assert result_titles(page)[0][0] == f"/en/cases/{CASE}/"
 
 
 def index_texts(built: Path, lang: str) -> dict[str, str]:

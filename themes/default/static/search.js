@@ -3,7 +3,8 @@
 // The terms of a query are made exactly as the builder made the index's: the functions fold, wordTerm and
 // the run pattern below mirror site_builder/search.py (a browser test checks that both give the same terms
 // for every page). Chinese runs become overlapping two-character terms; a query must contain every term,
-// and its Chinese must occur as written, so 同济 finds nothing where no page names it.
+// its Chinese must occur as written, so 同济 finds nothing where no page names it, and its words must stand
+// within a few words of each other.
 (function () {
   "use strict";
   var CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff";
@@ -87,6 +88,26 @@
     return false;
   }
 
+  // Whether the words `phrase` all occur, in any order, within a few words of each other ("proof concept" finds
+  // "proof of concept"); words far apart on a page ("Zhejiang … University") do not make a name it contains.
+  var SLACK = 2;
+  function hasNear(terms, phrase) {
+    var width = phrase.length + SLACK;
+    for (var i = 0; i < terms.length; i++) {
+      if (!phrase.some(function (p) { return termMatches(terms[i], p); })) continue;
+      var span = terms.slice(i, i + width);
+      var used = [];
+      var all = phrase.every(function (p) {
+        for (var k = 0; k < span.length; k++) {
+          if (used.indexOf(k) < 0 && termMatches(span[k], p)) { used.push(k); return true; }
+        }
+        return false;
+      });
+      if (all) return true;
+    }
+    return false;
+  }
+
   var OPTIONS = {
     idField: "url",
     fields: FIELDS,
@@ -165,7 +186,8 @@
       function fields(r) { return [r.title, r.institution, r.keywords, r.text].join("\n"); }
       return {
         index: index,
-        // Results, best first: pages whose title or institution the query names, then cases, then the rest.
+        // Results, best first: pages whose title or institution the query names, then cases, then the rest; all
+        // the pages with the query's words exactly as written before those with its words a little apart.
         search: function (query) {
           if (!query.trim()) return [];
           var runs = chineseRuns(query);
@@ -175,7 +197,7 @@
             // The query as written: its Chinese as a substring, its words next to each other and in order.
             var page = pages[r.id] || (pages[r.id] = { text: fold(fields(r)), words: wordTerms(fields(r)) });
             return runs.every(function (run) { return page.text.indexOf(run) >= 0; }) &&
-              (phrase.length < 2 || hasPhrase(page.words, phrase));
+              (phrase.length < 2 || hasNear(page.words, phrase));
           }).map(function (r) {
             var named = terms.every(function (t) {
               return Object.keys(r.match).some(function (found) {
@@ -183,7 +205,9 @@
                 return termMatches(found, t) && (where.indexOf("title") >= 0 || where.indexOf("institution") >= 0);
               });
             });
-            return { tier: named ? 0 : r.kind === "case" ? 1 : 2, result: r };
+            // The pages with the words exactly as written come before those with them a word or two apart.
+            var exact = phrase.length < 2 || hasPhrase(pages[r.id].words, phrase);
+            return { tier: (exact ? 0 : 3) + (named ? 0 : r.kind === "case" ? 1 : 2), result: r };
           }).sort(function (a, b) { return a.tier - b.tier || b.result.score - a.result.score; }).map(function (x) {
             return x.result;
           });
