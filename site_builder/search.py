@@ -39,17 +39,18 @@ STORED = ("kind", "section", "title", "institution", "keywords", "text")
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 RUNS = re.compile(rf"[{CJK}]+|[^\W_{CJK}]+")
 CJK_RUN = re.compile(rf"[{CJK}]")
+NUMBER = re.compile("[0-9]+")
 
 # British → American, applied in order to a word whose plural "s" is already off. Each rule
 # must be mirrored in search.js.
-SPELLING_RULES = (
-    (re.compile(r"^(licen|defen|offen|preten)c"), r"\1s"),
-    (re.compile(r"(?<=\w{3}[iy])s(ation|ational|able|e|ed|er|ing)?$"), r"z\1"),
-    (re.compile(r"(?<=\w{2})tre$"), "ter"),
-    (re.compile(r"gramme$"), "gram"),
-    (re.compile(r"(?<=\w{3})our(ed|ing|able|ite)?$"), r"or\1"),
-    (re.compile(r"(?<=\w{3})ogue$"), "og"),
-)
+SPELLING_RULES = tuple((re.compile(pattern, re.ASCII), replacement) for pattern, replacement in (  # \w as in JS
+    (r"^(licen|defen|offen|preten)c", r"\1s"),
+    (r"(?<=\w{3}[iy])s(ation|ational|able|e|ed|er|ing)?$", r"z\1"),
+    (r"(?<=\w{2})tre$", "ter"),
+    (r"gramme$", "gram"),
+    (r"(?<=\w{3})our(ed|ing|able|ite)?$", r"or\1"),
+    (r"(?<=\w{3})ogue$", "og"),
+))
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def fold(text: str) -> str:
 @functools.lru_cache(maxsize=65536)  # a page repeats its words; the rules cost more than the lookup
 def word_term(word: str) -> str:
     """Return the indexed form of a folded English (or other alphabetic) word."""
-    if len(word) > 2 and not word.isdigit():
+    if len(word) > 2 and not NUMBER.fullmatch(word):
         if word.endswith("ies") and not word.endswith(("eies", "aies")):
             word = word[:-3] + "y"
         elif word.endswith("es") and not word.endswith(("aes", "ees", "oes")):
