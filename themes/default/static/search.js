@@ -247,7 +247,7 @@
       p.appendChild(mark);
       at = r[1];
     });
-    p.appendChild(document.createTextNode(text.slice(at, end)));
+    p.appendChild(document.createTextNode(text.slice(at, end).replace(/\s+$/, "")));
     if (end < text.length && text[end] !== "\n") p.appendChild(document.createTextNode("…"));
     return p;
   }
