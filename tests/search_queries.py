@@ -110,19 +110,30 @@ def documents(site: Site, lang: str) -> list[Document]:
 def phrase_pattern(phrase: str, lang: str) -> re.Pattern[str]:
     """Return a pattern that finds `phrase` in comparable text: Chinese as a substring, other words from a word's start.
 
-    English words are compared in their American spelling (see `comparable`), so either spelling finds both.
+    English words are compared in the singular and in their American spelling (see `comparable`), so either
+    spelling finds both.
     """
     phrase = fold(phrase)
     if lang == "zh" and re.search(r"[\u3400-\u9fff]", phrase):
         return re.compile(re.escape(phrase))
-    words = [american(w) for w in re.findall(r"\w+", phrase)]
+    words = [american(singular(w)) for w in re.findall(r"\w+", phrase)]
     return re.compile(r"(?<!\w)" + r"\W+".join(re.escape(w) for w in words))
 
 
 @functools.lru_cache(maxsize=None)
+def singular(word: str) -> str:
+    """Return a plural English word without its plural ending ("academics" → "academic"), roughly."""
+    if len(word) > 3 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+@functools.lru_cache(maxsize=None)
 def comparable(text: str) -> str:
-    """Return `text` folded, each word in its American spelling."""
-    return re.sub(r"[a-z]+", lambda m: american(m.group()), fold(text))
+    """Return `text` folded, each word in the singular and its American spelling."""
+    return re.sub(r"[a-z]+", lambda m: american(singular(m.group())), fold(text))
 
 
 def containing(docs: list[Document], phrases: list[str], lang: str) -> set[str]:

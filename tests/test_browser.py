@@ -710,12 +710,12 @@ def test_charts_and_search_highlights_are_readable_in_both_schemes(tabs, site_ur
         assert all(page.evaluate(contrast, [bar, paper]) >= 3 for bar in bars), (bars, paper)
         assert page.evaluate(contrast, [text, paper]) >= 4.5, (text, paper)
     with tabs.open(f"{site_url}/en/search/?q=proof", scheme=scheme) as (page, _):
-        page.wait_for_selector("#search mark", timeout=15_000)
-        mark = page.eval_on_selector("#search mark", "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+        page.wait_for_selector("#search-results mark", timeout=15_000)
+        mark = page.eval_on_selector("#search-results mark", "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
         assert page.evaluate(contrast, mark) >= 4.5, mark
-        # Sections found on a page are titled by their heading alone, without its "link to this section" anchor.
-        sections = page.eval_on_selector_all(".pagefind-ui__result-nested .pagefind-ui__result-link", "els => els.map(e => e.textContent)")
-        assert sections and not [t for t in sections if "#" in t or "Link to this section" in t], sections
+        # Results are titled by the page's title alone, without a heading's "link to this section" anchor.
+        titles = page.eval_on_selector_all("#search-results h2 a", "els => els.map(e => e.textContent)")
+        assert titles and not [t for t in titles if "#" in t or "Link to this section" in t], titles
 
 
 # 12. Details that broke on one width -------------------------------------------------------------------------
@@ -729,7 +729,7 @@ def test_favicon_and_404_page(tabs, site_url):
         page.fill("#not-found-search-zh", "知识产权")
         page.press("#not-found-search-zh", "Enter")
         page.wait_for_url("**/zh/search/?q=*")
-        page.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)
+        page.wait_for_selector("#search-results h2 a", timeout=15_000)
         assert not problems, problems
 
 
