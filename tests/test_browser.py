@@ -474,6 +474,16 @@ def test_the_header_search_box_opens_with_a_key_and_leads_to_the_results(tabs, s
         assert not problems, problems
 
 
+def test_on_a_phone_the_header_search_box_opens_with_the_menu(tabs, site_url):
+    with tabs.open(f"{site_url}/en/cases/{CASE}/", PHONE) as (page, problems):
+        assert page.locator("#site-search-q").is_hidden()  # folded with the menu: the header stays one row
+        page.keyboard.press("/")
+        assert page.evaluate("document.activeElement.id") == "site-search-q"
+        assert page.locator("label[for='site-search-q']").is_visible()
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE[0]
+        assert not problems, problems
+
+
 def test_every_page_has_the_header_search_box(built):
     missing = [p.relative_to(built).as_posix() for lang in ("en", "zh") for p in (built / lang).rglob("index.html")
                if 'id="site-search-q"' not in (text := p.read_text(encoding="utf-8")) or 'for="site-search-q"' not in text]

@@ -10,6 +10,9 @@ document.addEventListener("keydown", function (event) {
   var k = (event.key === "k" || event.key === "K") && (event.ctrlKey || event.metaKey) && !event.shiftKey;
   if (!slash && !k) return;
   event.preventDefault();
+  // On a phone the header's box is in the folded menu: open it first.
+  var menu = document.querySelector(".menu-toggle[aria-expanded='false']");
+  if (!box.getClientRects().length && menu) menu.click();
   box.focus();
   box.select();
 });
