@@ -5,6 +5,7 @@ rendered; the finished build is then swapped in whole (see write.py).
 """
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import time
@@ -14,12 +15,11 @@ from pathlib import Path
 from .content import Site, load_site
 from .messages import Message, _
 from .problems import Problem
-from .render import PdfInfo, missing_address, render_site
+from .render import Output, PdfInfo, missing_address, render_site
+from .search import search_files
 from .write import check_complete, new_staging, output_lock, publish, write_files
 
 log = logging.getLogger(__name__)
-
-SEARCH_INDEX_FILES = ("pagefind/pagefind-entry.json", "pagefind/pagefind-ui.js", "pagefind/pagefind.js")
 
 
 def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, base_url: str | None = None,
@@ -47,17 +47,16 @@ def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, ba
     outputs = render_site(site, base_url=base_url, pdfs=pdfs) + pdf_outputs
     pages = sum(1 for o in outputs if str(o.path).endswith(".html"))
     mark = stage(_("rendered %(pages)d pages", pages=pages), mark)
+    if search:
+        index = search_files(site)
+        outputs += index
+        mark = stage(_("search index: %(pages)d pages", pages=_indexed_pages(index)), mark)
     with output_lock(output):  # a second build into the same folder waits for this one
         staging = new_staging(output)
         try:
             count = write_files(outputs, staging)
             mark = stage(_("wrote %(count)d files", count=count), mark)
-            if search:
-                from .search import index_site
-
-                index_site(staging)
-                mark = stage(_("search index: %(pages)d pages", pages=_indexed_pages(staging)), mark)
-            check_complete(staging, (o.path for o in outputs), SEARCH_INDEX_FILES if search else ())
+            check_complete(staging, (o.path for o in outputs))
             publish(staging, output)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -75,15 +74,9 @@ def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, ba
     return site
 
 
-def _indexed_pages(folder: Path) -> int:
+def _indexed_pages(index: list[Output]) -> int:
     """Return how many pages the search index holds, in all languages."""
-    import json
-
-    try:
-        entry = json.loads((folder / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
-        return sum(int(lang.get("page_count", 0)) for lang in entry.get("languages", {}).values())
-    except (OSError, ValueError, AttributeError):
-        return 0
+    return sum(json.loads(file.body)["documentCount"] for file in index)
 
 
 def render_pdfs(site: Site) -> tuple[list, dict[str, PdfInfo]]:

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .messages import Message, _
-from .models import LANGUAGES, Case, Guide, NeedsAnalysis, Policy, RichText, Text
+from .models import LANGUAGES, Case, CaseChapter, Guide, NeedsAnalysis, Policy, RichText, Text
 from .problems import ContentError, Problem, display_path
 from .validate import validate_document
 from .yamlsource import NotRegularFile, YamlDocument, dotted, load_yaml, read_regular_file
@@ -71,9 +71,23 @@ class Site:
         """Return the policies that share a theme with `case`."""
         return [p for p in self.policies if set(p.themes) & set(case.themes)]
 
-    def cases_for(self, policy: Policy) -> list[Case]:
-        """Return the cases that share a theme with `policy`, in guide order."""
-        return [c for c in self.cases if set(c.themes) & set(policy.themes)]
+    def cases_for(self, policy: Policy, limit: int = 8) -> list[Case]:
+        """Return the cases most related to `policy`: most themes shared first, at most `limit`.
+
+        Among cases sharing as many themes, one whose themes the policy covers more fully
+        comes first (it is about less else), then guide order.
+        """
+        wanted = set(policy.themes)
+        sharing = [c for c in self.cases if wanted & set(c.themes)]
+        ranked = sorted(sharing, key=lambda c: (-len(wanted & set(c.themes)),
+                                                -len(wanted & set(c.themes)) / len(set(c.themes)), c.section_key))
+        return ranked[:limit]
+
+    def chapter_of(self, case: Case) -> tuple[CaseChapter, str]:
+        """Return the chapter that holds `case` and the number of its partner's section (e.g. "3.2")."""
+        number = case.section.rsplit(".", 1)[0]
+        chapter = next(ch for ch in self.guide.case_chapters if any(s.number == number for s in ch.sections))
+        return chapter, number
 
 
 def is_project(root: Path) -> bool:

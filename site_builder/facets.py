@@ -7,6 +7,8 @@ from functools import lru_cache
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from pypinyin import Style, lazy_pinyin
+
 from .content import Site
 from .models import Case, Text
 
@@ -30,6 +32,7 @@ class Facet:
     id: str
     title: str
     values: tuple[FacetValue, ...]
+    by_label: bool = True  # listed by label in the reader's order; else in the guide's order
 
 
 @lru_cache(maxsize=8192)  # called for every keyword and target group on every page that links it
@@ -57,7 +60,58 @@ def _facet(facet_id: str, title: str, cases: Iterable[Case], values_of: Callable
             if not held or held[-1] is not case:  # cases come one at a time: a repeat is the last one added
                 held.append(case)
     keys = sorted(labels, key=lambda k: labels[k].en.lower()) if sort_by_label else list(labels)
-    return Facet(facet_id, title, tuple(FacetValue(k, labels[k], tuple(members[k])) for k in keys))
+    return Facet(facet_id, title, tuple(FacetValue(k, labels[k], tuple(members[k])) for k in keys), sort_by_label)
+
+
+def label_order(label: Text, lang: str) -> tuple:
+    """Return the key that sorts labels as a reader of `lang` expects: Chinese by pinyin, English alphabetically."""
+    if lang == "zh":
+        # Tone numbers after each syllable: 保定 (bao3) before 北京 (bei3), 重庆 (chong2) before 创新 (chuang4).
+        return tuple(lazy_pinyin(label.zh.casefold(), style=Style.TONE3, neutral_tone_with_five=True)), label.zh
+    return label.en.casefold(), label.en
+
+
+def in_reading_order(facet: Facet, lang: str) -> tuple[FacetValue, ...]:
+    """Return a facet's values in the order a reader of `lang` scans them."""
+    if not facet.by_label:
+        return facet.values
+    return tuple(sorted(facet.values, key=lambda v: label_order(v.label, lang)))
+
+
+def keyword_keys(site: Site) -> dict[str, str]:
+    """Return, for each keyword's English slug, the key of its facet value.
+
+    Keywords written alike in either language are one keyword: "IP" and "Intellectual
+    property" are both 知识产权, "Spin-off" and "spin out companies" both 衍生企业. Each
+    group takes the key of its most used member.
+    """
+    parent: dict[str, str] = {}
+    uses: dict[str, int] = {}
+
+    def root(key: str) -> str:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    by_chinese: dict[str, str] = {}
+    for case in site.cases:
+        for keyword in case.profile.keywords:
+            key = slugify(keyword.en)
+            parent.setdefault(key, key)
+            uses[key] = uses.get(key, 0) + 1
+            chinese = keyword.zh.casefold().strip()
+            if chinese:
+                other = by_chinese.setdefault(chinese, key)
+                parent[root(key)] = root(other)
+    groups: dict[str, list[str]] = {}
+    for key in parent:
+        groups.setdefault(root(key), []).append(key)
+    chosen = {}
+    for members in groups.values():
+        main = min(members, key=lambda k: (-uses[k], k))
+        chosen.update({k: main for k in members})
+    return chosen
 
 
 def _capitalised(text: Text) -> Text:
@@ -70,6 +124,12 @@ def build_facets(site: Site) -> tuple[Facet, ...]:
     region_names = {ch.region: ch.title for ch in guide.case_chapters}
     themes = {t.id: t.name for t in guide.themes}
     order = {p.id: i for i, p in enumerate(guide.partners)}
+    keyword_key = keyword_keys(site)
+    keyword_label: dict[str, Text] = {}  # a group's label is its main member's
+    for case in site.cases:
+        for keyword in case.profile.keywords:
+            if keyword_key[slugify(keyword.en)] == slugify(keyword.en):
+                keyword_label.setdefault(slugify(keyword.en), _capitalised(keyword))
     return (
         _facet("regions", "Region", site.cases, lambda c: [(c.region.lower(), region_names[c.region])], sort_by_label=False),
         _facet("countries", "Country", site.cases,
@@ -80,7 +140,8 @@ def build_facets(site: Site) -> tuple[Facet, ...]:
                lambda c: [(slugify(_strip_acronym(c.institution).en), _strip_acronym(c.institution))]),
         _facet("themes", "Theme", site.cases, lambda c: [(t, themes[t]) for t in c.themes]),
         _facet("keywords", "Keyword", site.cases,
-               lambda c: [(slugify(k.en), _capitalised(k)) for k in c.profile.keywords]),
+               lambda c: [(keyword_key[slugify(k.en)], keyword_label[keyword_key[slugify(k.en)]])
+                          for k in c.profile.keywords]),
         _facet("target-groups", "Target group", site.cases,
                lambda c: [(slugify(g.en), _capitalised(g)) for g in c.target_groups]),
     )

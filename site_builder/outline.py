@@ -40,8 +40,7 @@ def with_anchors(html: Markup, label: str) -> Markup:
 
     def anchored(m: re.Match) -> str:
         level, ident, attributes, inner = m.groups()
-        # Left out of the search index, which would otherwise show the label in every sub-result's title.
-        anchor = (f'<a class="heading-anchor" href="#{ident}" data-pagefind-ignore="all"><span aria-hidden="true">#</span>'
+        anchor = (f'<a class="heading-anchor" href="#{ident}"><span aria-hidden="true">#</span>'
                   f'<span class="visually-hidden">{Markup.escape(label)}</span></a>')
         return f'<h{level} id="{ident}"{attributes}>{inner} {anchor}</h{level}>'
 

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from . import charts, citation
 from .content import Site, image_output_path
-from .facets import build_facets, facet_keys, related_cases, slugify
+from .facets import build_facets, facet_keys, in_reading_order, keyword_keys, related_cases, slugify
 from babel.numbers import format_decimal
 
 from .i18n import LANGUAGE, LANGUAGES, format_number, format_partial_date, load_translations
@@ -102,6 +102,7 @@ class Renderer:
         self.facet_keys = facet_keys(self.facets)
         self._pages: list[Page] | None = None
         self.related = related_cases(site)
+        self.keyword_keys = keyword_keys(site)
         self.compiled = compiled_templates(site.root)
         self.envs = {lang.code: self._environment(lang.code) for lang in LANGUAGES}
 
@@ -131,6 +132,7 @@ class Renderer:
             has_address=self.has_address,
             word_gap=WORD_GAP[code],
             slugify=slugify,
+            keyword_key=lambda keyword: self.keyword_keys[slugify(keyword.en)],
             cite=lambda case, c: citation.formatted(self.reference(case, c)),
             jsonld=self.jsonld,
             render_in=lambda text, lang_code: render_markdown(text.get(lang_code)) if text else Markup(""),
@@ -149,6 +151,7 @@ class Renderer:
             contents=contents,
             with_anchors=with_anchors,
             truncate=shortening(ELLIPSIS[code]),
+            reading_order=lambda facet: in_reading_order(facet, code),
             size=lambda n: format_decimal(round(n / 1_048_576, 1), locale=LANGUAGE[code].babel) + " MB",
         )
         return env
@@ -232,6 +235,8 @@ class Renderer:
                 "partner": site.guide.partner(case.partner),
                 "themes": [t for t in site.guide.themes if t.id in case.themes],
                 "policies": site.policies_for(case),
+                "chapter": site.chapter_of(case)[0],
+                "partner_section": site.chapter_of(case)[1],
             }
             pages.append(Page(f"cases/{case.id}/", "case.html", context, search=True))
             pages.append(Page(f"cases/{case.id}/parallel/", "parallel.html", context))

@@ -2,8 +2,8 @@
 
 Threads: the HTTP server (Tornado) runs the web pages and the LiveReload
 websocket; a build thread polls the sources and runs the passes of
-`incremental.LiveSite`; optional workers index the site with Pagefind and
-render the PDF editions in the background, so neither delays a reload.
+`incremental.LiveSite`; optional workers write the search index and render
+the PDF editions in the background, so neither delays a reload.
 
 A browser reloads when the page it shows was rewritten (or a stylesheet
 changed). While the content has errors, each is printed in the terminal and
@@ -38,7 +38,7 @@ from .incremental import LiveSite, Pass, Watcher
 from .messages import Message, _, current_language
 from .problems import ContentError, Problem, display_path
 from .render import THEME_DIR
-from .write import STAGING_PREFIX, publish, replace_file
+from .write import replace_file
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class Preview:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopped: asyncio.Event | None = None
         self._threads: list[threading.Thread] = []
-        self._indexer = _Indexer(self.output, self._stop) if search else None
+        self._indexer = _Indexer(self, self._stop) if search else None
         self._pdfs = _PdfWorker(self, self._stop) if pdf else None
         self._last_check = 0.0
         self._unindexed = False  # pages were written since the search index was last asked for
@@ -532,30 +532,25 @@ class _Debounced:
 
 
 class _Indexer(_Debounced):
-    """Rebuild the Pagefind index beside the site, then swap it in whole."""
+    """Write the search index of the last site built (each file atomically)."""
 
     delay = INDEX_DELAY
 
-    def __init__(self, output: Path, stop: threading.Event):
+    def __init__(self, preview: Preview, stop: threading.Event):
         super().__init__(stop)
-        self.output = output
+        self.preview = preview
 
     def work(self) -> None:
-        from .search import index_site
+        from .search import search_files
 
+        site = self.preview.site.site
+        if site is None:
+            return
         started = time.perf_counter()
-        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}pagefind-", dir=self.output.parent))
-        try:
-            index_site(self.output, staging)
+        for output in search_files(site):
             if self._stop.is_set():
                 return
-            publish(staging, self.output / "pagefind")
-        except ContentError as exc:
-            if not self._stop.is_set():
-                log.warning("WARNING: the search index was not updated: %s", "; ".join(str(p) for p in exc.problems))
-            return
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            replace_file(self.preview.output, output.path, output.body)
         log.debug("search index updated in %.1f s", time.perf_counter() - started)
 
 

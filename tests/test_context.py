@@ -61,10 +61,14 @@ def test_cases_and_policies_link_each_other_by_theme(site):
     html = renderer.render_page(pages[f"cases/{case.id}/"], "en").body.decode()
     for policy in shared:
         assert f'/en/policies/{policy.id}/"' in html
+    # A policy lists its most related cases (at most eight, see test_site.py), and each of them links back.
     policy = shared[0]
     html = renderer.render_page(pages[f"policies/{policy.id}/"], "zh").body.decode()
-    assert f'/zh/cases/{case.id}/"' in html
+    listed = site.cases_for(policy)
+    assert listed and all(f'/zh/cases/{c.id}/"' in html for c in listed)
     assert policy.title.zh in html
+    for listed_case in listed:
+        assert f'/zh/policies/{policy.id}/"' in renderer.render_page(pages[f"cases/{listed_case.id}/"], "zh").body.decode()
 
 
 def test_a_broken_policy_gets_a_located_error(project):

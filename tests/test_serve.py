@@ -194,10 +194,11 @@ def test_it_listens_on_loopback_only_by_default(preview):
 def test_the_search_index_is_built_in_the_background(project):
     with Preview(project, port=0, search=True, poll=0.01) as running:
         deadline = time.monotonic() + 30
-        while not (running.output / "pagefind" / "pagefind-ui.js").exists():
+        while not (running.output / "search" / "zh.json").exists():
             assert time.monotonic() < deadline, "no search index"
             time.sleep(0.05)
-        assert fetch(running.url + "pagefind/pagefind-ui.js")[0] == 200
+        status, body = fetch(running.url + "search/zh.json")
+        assert status == 200 and "cases/ju-proof-of-concept-grants/" in json.loads(body)["documentIds"].values()
     assert not [t for t in threading.enumerate() if t.name.startswith("preview-")]
 
 

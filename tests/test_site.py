@@ -1,6 +1,7 @@
 """The built website: every page in both languages, links that resolve, content escaped."""
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -94,11 +95,18 @@ def test_chinese_pages_show_chinese_interface_and_content(built):
 
 
 def test_search_index_is_built_for_both_languages(built):
-    index = built / "pagefind"
-    assert (index / "pagefind-ui.js").exists()
-    languages = {p.name.split("_")[0] for p in index.glob("pagefind.*.pf_meta")} | \
-                {p.stem.split("_")[0] for p in index.glob("wasm.*.pagefind")}
-    assert any(name.startswith("zh") for name in languages) or list(index.glob("*zh*")), sorted(p.name for p in index.iterdir())
+    for lang, title in (("en", "Hebei University Science Park"), ("zh", "河北大学科技园")):
+        index = json.loads((built / "search" / f"{lang}.json").read_text(encoding="utf-8"))
+        stored = {doc["url"]: doc for doc in index["storedFields"].values()}
+        assert stored["cases/hbu-science-park/"]["title"] == title
+        assert stored["cases/hbu-science-park/"]["section"] == "3.3.1"
+        assert len(stored) == index["documentCount"] == 27 + 3 + 1  # cases, policies, the needs analysis
+        terms = {term for term, _ in index["index"]}
+        if lang == "zh":  # overlapping bigrams, and each run's last character alone
+            assert {"马斯", "斯特", "特里", "里赫", "赫特", "清华", "华大"} <= terms
+        else:  # one spelling for both
+            assert {"license", "organization", "program", "center"} <= terms
+            assert not {"licence", "organisation", "programme", "centre"} & terms
 
 
 def test_case_text_cannot_inject_script(tmp_path):
@@ -160,3 +168,66 @@ def test_a_case_image_is_published_where_its_page_points(project, tmp_path):
     assert (out / "cases" / "images" / "diagram.png").read_bytes() == (images / "diagram.png").read_bytes()
     page = (out / "en" / "cases" / "small-case" / "index.html").read_text(encoding="utf-8")
     assert 'src="/cases/images/diagram.png"' in page and 'alt="A diagram"' in page
+
+
+# Findability ----------------------------------------------------------------------------------------------------
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def test_a_case_breadcrumb_names_the_chapter_and_the_collecting_partner(built):
+    html = (built / "zh" / "cases" / "thu-technology-transfer" / "index.html").read_text(encoding="utf-8")
+    crumbs = text_of(re.search(r'<nav aria-label="[^"]*" class="breadcrumb">(.*?)</nav>', html).group(1))
+    # A Tsinghua case collected by Renmin University: the partner shows as the collector, not as the institution.
+    assert crumbs == "案例研究 › 3 中国案例研究 › 3.2 由中国人民大学收集 › 3.2.3 清华大学技术转移案例", crumbs
+    html = (built / "en" / "cases" / "thu-technology-transfer" / "index.html").read_text(encoding="utf-8")
+    crumbs = text_of(re.search(r'class="breadcrumb">(.*?)</nav>', html).group(1))
+    assert " › 3.2 Collected by Renmin University of China › 3.2.3 " in crumbs, crumbs
+
+
+@pytest.mark.parametrize("page", ["cases/", "themes/proof-of-concept/", "partners/renmin-university-of-china/"])
+def test_case_cards_show_the_institution_and_the_themes(built, page):
+    site = load_site(ROOT)[0]
+    themes = {t.id: t.name.zh for t in site.guide.themes}
+    html = (built / "zh" / page / "index.html").read_text(encoding="utf-8")
+    cards = html.split('<li class="case-card"')[1:]  # each card, up to the next
+    assert cards
+    for card in cards:
+        case = site.case(re.search(r'href="/zh/cases/([^/]+)/"', card).group(1))
+        shown = re.search(r'<ul class="theme-tags"[^>]*>(.*?)</ul>', card, re.S)
+        assert case.institution.zh in card
+        assert shown and re.findall(r"<li>(.*?)</li>", shown.group(1)) == [themes[t] for t in themes if t in case.themes]
+
+
+def facet_labels(built: Path, lang: str, facet: str) -> list[str]:
+    html = (built / lang / facet / "index.html").read_text(encoding="utf-8")
+    return re.findall(rf'<li><a href="/{lang}/{facet}/[^"]+/">([^<]+)</a>', html)
+
+
+def test_each_keyword_is_listed_once_per_language_chinese_by_pinyin(built):
+    zh, en = facet_labels(built, "zh", "keywords"), facet_labels(built, "en", "keywords")
+    assert len(zh) == len(set(zh)) and "知识产权" in zh and "衍生企业" in zh, sorted(zh)
+    assert len({e.casefold() for e in en}) == len(en), en
+    assert en == sorted(en, key=str.casefold)
+    # By pinyin: bu (部门协同) < chan (产业…) < chong (重庆…, a heteronym read chóng) < ji (技术转移) < zhi (知识产权).
+    order = [zh.index(k) for k in ("部门协同", "产业技术研究院", "重庆理工大学", "技术转移", "知识产权")]
+    assert order == sorted(order), zh
+    institutions = facet_labels(built, "zh", "institutions")  # bao (保定) < bei (北京) < chong (重庆) < zhong (中国)
+    order = [institutions.index(i) for i in ("保定学院", "北京大学", "重庆理工大学", "中国人民大学")]
+    assert order == sorted(order), institutions
+    count = re.search(r'/zh/keywords/[^"]+/">知识产权</a>\s*<span class="count">(\d+)', (built / "zh" / "keywords" / "index.html").read_text(encoding="utf-8"))
+    site = load_site(ROOT)[0]
+    assert int(count.group(1)) == sum(any(k.zh == "知识产权" for k in c.profile.keywords) for c in site.cases)
+
+
+def test_a_policy_lists_its_most_related_cases_by_shared_themes(built):
+    site = load_site(ROOT)[0]
+    for policy in site.policies:
+        html = (built / "en" / "policies" / policy.id / "index.html").read_text(encoding="utf-8")
+        section = re.search(r'<section aria-labelledby="policy-cases".*?</section>', html, re.S).group(0)
+        shown = [site.case(i) for i in re.findall(r'href="/en/cases/([^/]+)/"', section)]
+        shared = [len(set(policy.themes) & set(c.themes)) for c in shown]
+        everyone = sorted((len(set(policy.themes) & set(c.themes)) for c in site.cases), reverse=True)
+        assert 0 < len(shown) <= 8 and all(shared)
+        assert shared == sorted(shared, reverse=True) and shared == everyone[:len(shown)], (policy.id, shared)
