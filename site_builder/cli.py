@@ -352,11 +352,17 @@ def _parser() -> argparse.ArgumentParser:
     p = command("i18n", cmd_i18n, _("Translation workflow: interface catalogs and the state of the content's "
                                     "Chinese text.").render())
     i18n_commands = p.add_subparsers(dest="i18n_command", metavar="ACTION", required=True)
-    i18n_commands.add_parser("status", parents=[common], help=_(
-        "report missing or stale translations of the content (exit 1 if any)").render())
-    s = i18n_commands.add_parser("mark", parents=[common], help=_(
-        "record that the Chinese text of these files matches their English").render())
-    s.add_argument("files", nargs="+")
-    i18n_commands.add_parser("update", parents=[common], help=_(
-        "extract interface strings, update and compile the catalogs").render())
+    i18n_commands.add_parser("status", help="report missing or stale translations of the content (exit 1 if any)")
+    s = i18n_commands.add_parser(
+        "mark", help="record that the Chinese of these fields was translated from their current English",
+        description="Record that the Chinese of the named fields was (re)translated from their current English: "
+                    "`i18n mark cases/x.yaml profile.name impact.awards`. A field name covers the texts inside it "
+                    "(`profile.keywords`). With --all, every argument is a file and all its fields are marked.")
+    s.add_argument("file", help="the content file")
+    s.add_argument("fields", nargs="*", metavar="FIELD", help="field paths as `i18n status` shows them")
+    s.add_argument("--all", action="store_true", help="mark every field of the files given (each argument is a file)")
+    i18n_commands.add_parser(
+        "migrate", help="upgrade translations/content-sources.json from fingerprints alone to the English itself "
+                        "(keeps every fresh and stale state)")
+    i18n_commands.add_parser("update", help="extract interface strings, update and compile the catalogs")
     return parser

@@ -2,16 +2,15 @@
 
 Interface strings live in templates as `{{ _("...") }}` and are translated in
 translations/<locale>/LC_MESSAGES/messages.po. Content translations record,
-in translations/content-sources.json, a fingerprint of the English text each
-Chinese text was made from, so that `i18n status` can tell stale from fresh.
+in translations/content-sources.json, the English text each Chinese text was
+made from (see freshness.py), so that `i18n status` can tell stale from fresh
+and show what changed.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import io
-import json
 import logging
 import sys
 from dataclasses import dataclass
@@ -24,6 +23,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
+
+from .freshness import SOURCES_FILE, fingerprint  # noqa: F401  (kept as this module's public names)
+from .problems import ContentError
 
 log = logging.getLogger(__name__)
 
@@ -90,85 +92,101 @@ def format_number(value: int, code: str) -> str:
 
 
 # --- Content translation status -------------------------------------------------------
-
-def fingerprint(text: str) -> str:
-    """Return a short fingerprint of an English text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-
-
-def _read_sources(root: Path) -> dict[str, dict[str, str]]:
-    path = root / SOURCES_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
-def _content_files(root: Path) -> list[Path]:
-    from .content import GUIDE_FILE, NEEDS_FILE, case_files, policy_files
-
-    needs = [root / NEEDS_FILE] if (root / NEEDS_FILE).exists() else []
-    return [root / GUIDE_FILE, *case_files(root), *policy_files(root), *needs]
-
-
-def _texts(root: Path, path: Path):
-    """Yield (field, Text) of a content file, validated leniently (status must work on drafts)."""
-    from .content import iter_texts, model_for
-    from .yamlsource import dotted, load_yaml
-
-    from pydantic import ValidationError
-
-    from .messages import _
-    from .problems import ContentError, Problem
-
-    model = model_for(root, path)
-    name = path.relative_to(root).as_posix()
-    try:
-        value = model.model_validate(load_yaml(path, name).data)
-    except ValidationError:
-        raise ContentError([Problem(name, 1, 1, "", _("the file is not valid, so its translations cannot be checked"),
-                                    _("run `python -m site_builder validate %(file)s` and fix what it reports",
-                                      file=name))]) from None
-    for field, text in iter_texts(value):
-        yield dotted(field), text
+# The record and the freshness rules live in freshness.py; these are the command's entry points.
 
 
 def translation_status(root: Path) -> dict[str, dict[str, str]]:
     """Return {file: {field: 'missing' | 'stale' | 'unmarked'}} for every Chinese text that is not fresh."""
-    sources = _read_sources(root)
+    from .freshness import all_states
+
     report: dict[str, dict[str, str]] = {}
-    for path in _content_files(root):
-        name = path.relative_to(root).as_posix()
-        recorded = sources.get(name, {})
-        for field, text in _texts(root, path):
-            state = None
-            if not text.zh:
-                state = "missing"
-            elif field not in recorded:
-                state = "unmarked"
-            elif recorded[field] != fingerprint(text.en):
-                state = "stale"
-            if state:
-                report.setdefault(name, {})[field] = state
+    for state in all_states(root):
+        if state.state != "fresh":
+            report.setdefault(state.text.file, {})[state.text.field] = state.state
     return report
 
 
-def mark_translated(root: Path, files: list[Path]) -> int:
-    """Record that the Chinese texts of `files` were made from their current English; return how many."""
-    sources = _read_sources(root)
+def status_lines(root: Path) -> tuple[list[str], int, int]:
+    """Return the status report's lines, and how many texts are fresh out of how many.
+
+    Each text that is not fresh is one `file:line: field: state` line; a stale
+    one is followed by a word diff of its English since the translation was made.
+    """
+    from .freshness import all_states, word_diff
+
+    states = all_states(root)
+    lines = []
+    for state in states:
+        if state.state == "fresh":
+            continue
+        text = state.text
+        lines.append(f"{text.file}:{text.line}: {text.field}: {state.state}")
+        if state.state == "stale":
+            if state.old_english is None:
+                lines.append("    (the English it was translated from was not kept; compare with the file's history)")
+            else:
+                lines += [f"    {hunk}" for hunk in word_diff(state.old_english, text.english)]
+    fresh = sum(state.state == "fresh" for state in states)
+    return lines, fresh, len(states)
+
+
+class UnknownField(ValueError):
+    """A field named on the command line is not a bilingual text of the file."""
+
+
+def mark_translated(root: Path, files: list[Path], fields: list[str] | None = None) -> int:
+    """Record that the Chinese of these fields (every field when None) was made from the current English.
+
+    A field name also marks the texts inside it (`profile.keywords` marks every
+    keyword). Every other record of the store is kept, and entries in the old,
+    fingerprint-only format are upgraded where they are fresh. Return how many
+    translations were recorded.
+    """
+    from .freshness import file_states, read_store, rerecord, write_store
+
+    store = read_store(root)
     count = 0
-    for path in files:
-        path = path.resolve()
-        name = path.relative_to(root).as_posix()
-        entry = {field: fingerprint(text.en) for field, text in _texts(root, path) if text.zh}
-        sources[name] = dict(sorted(entry.items()))
-        count += len(entry)
-    (root / SOURCES_FILE).write_text(json.dumps(dict(sorted(sources.items())), indent=1, ensure_ascii=False) + "\n",
-                                     encoding="utf-8")
+    named = {path.resolve().relative_to(root).as_posix() for path in files}
+    for path in _content_files(root) + [f for f in files if f.resolve() not in {c.resolve() for c in _content_files(root)}]:
+        name = path.resolve().relative_to(root).as_posix()
+        try:
+            states = file_states(root, path, store)
+        except ContentError:
+            if name in named:
+                raise
+            continue  # a draft elsewhere in the project: leave its records as they are
+        marked: set[str] = set()
+        if name in named:
+            candidates = [s.text.field for s in states if s.text.chinese]
+            if fields is None:
+                marked = set(candidates)
+            else:
+                for wanted in fields:
+                    hits = [f for f in candidates if f == wanted or f.startswith((wanted + ".", wanted + "["))]
+                    if not hits:
+                        raise UnknownField(_unknown_field_message(name, wanted, states))
+                    marked.update(hits)
+            count += len(marked)
+        store[name] = rerecord(states, marked)
+    write_store(root, store)
     return count
 
 
-def _state_names():
-    from .messages import _
+def _unknown_field_message(name: str, wanted: str, states) -> str:
+    import difflib
 
-    return {"missing": _("missing"), "stale": _("stale: the English changed since"), "unmarked": _("not marked")}
+    all_fields = [s.text.field for s in states]
+    if any(s.text.field == wanted or s.text.field.startswith((wanted + ".", wanted + "[")) for s in states):
+        return f"{name}: {wanted} has no Chinese text to mark; translate it first"
+    close = difflib.get_close_matches(wanted, all_fields, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else "; `i18n status` lists the fields by name"
+    return f"{name}: no bilingual field '{wanted}'{hint}"
+
+
+def _content_files(root: Path) -> list[Path]:
+    from .freshness import content_files
+
+    return content_files(root)
 
 
 def run(root: Path, args: argparse.Namespace) -> int:
@@ -177,18 +195,34 @@ def run(root: Path, args: argparse.Namespace) -> int:
 
     states = _state_names()
     if args.i18n_command == "status":
-        report = translation_status(root)
-        total = sum(1 for p in _content_files(root) for _text in _texts(root, p))
-        bad = sum(len(v) for v in report.values())
-        for name, fields in sorted(report.items()):
-            for field, state in fields.items():
-                print(f"{name}: {field}: {states[state].render()}")
-        print(_("%(fresh)d/%(total)d Chinese texts complete and fresh (%(percent).1f%%)", fresh=total - bad, total=total,
-                percent=100 * (total - bad) / total).render())
-        return 1 if bad else 0
+        lines, fresh, total = status_lines(root)
+        for line in lines:
+            print(line)
+        print(f"{fresh}/{total} Chinese texts complete and fresh ({100 * fresh / total:.1f}%)")
+        return 1 if fresh < total else 0
     if args.i18n_command == "mark":
-        count = mark_translated(root, [Path(f) for f in args.files])
-        print(_("recorded %(count)d translation(s) as made from the current English", count=count).render())
+        named = [args.file, *args.fields] if args.all else [args.file]
+        # A path is taken from the current folder when it leads into the project, else from the project's folder.
+        files = [Path(f).resolve() if Path(f).resolve().is_relative_to(root) else (root / f).resolve() for f in named]
+        for path in files:
+            if not path.is_file() or not path.is_relative_to(root):
+                print(f"i18n mark: no content file {path} in the project {root}", file=sys.stderr)
+                return 2
+        if not args.all and not args.fields:
+            print(f"i18n mark: name the fields whose Chinese you revised (`i18n mark {args.file} profile.name …`), "
+                  "or pass --all to record every field of the file as translated from its current English",
+                  file=sys.stderr)
+            return 2
+        try:
+            count = mark_translated(root, files, None if args.all else list(args.fields))
+        except UnknownField as exc:
+            print(f"i18n mark: {exc}", file=sys.stderr)
+            return 2
+        print(f"recorded {count} translation(s) as made from the current English")
+        return 0
+    if args.i18n_command == "migrate":
+        mark_translated(root, [])
+        print(f"{SOURCES_FILE}: every fresh translation now records the English it was made from")
         return 0
     if args.i18n_command == "update":
         from .catalogs import update_catalogs
