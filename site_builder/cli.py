@@ -361,6 +361,22 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("file", help="the content file")
     s.add_argument("fields", nargs="*", metavar="FIELD", help="field paths as `i18n status` shows them")
     s.add_argument("--all", action="store_true", help="mark every field of the files given (each argument is a file)")
+    s = i18n_commands.add_parser(
+        "export", help="write the content's texts for translation tools: PO and XLIFF 1.2 (into exchange/)",
+        description="Write one unit per bilingual text, keyed by file and field, with the English as source, the "
+                    "current Chinese as target, its state (new, stale, translated), the glossary terms as notes and, "
+                    "for a stale unit, the English its Chinese was made from.")
+    s.add_argument("files", nargs="*", help="content files to export (default: all)")
+    s.add_argument("--format", choices=("po", "xliff", "all"), default="all", help="exchange format (default: both)")
+    s.add_argument("--output", "-o", metavar="DIR", help="folder to write into (default: exchange/)")
+    s.add_argument("--pending", action="store_true", help="only the units that are new or stale")
+    s = i18n_commands.add_parser(
+        "import", help="check a translated PO or XLIFF file, write its Chinese into the content, mark it fresh",
+        description="Read a PO or XLIFF file made by `i18n export` and translated. Every unit is checked first "
+                    "(known file and field, English unchanged since the export, Markdown structure kept); any "
+                    "problem is reported with its place and nothing is written. Units still marked for review "
+                    "(fuzzy, needs-review) are left as they are.")
+    s.add_argument("file", help="the translated .po or .xlf file")
     i18n_commands.add_parser(
         "migrate", help="upgrade translations/content-sources.json from fingerprints alone to the English itself "
                         "(keeps every fresh and stale state)")

@@ -127,13 +127,16 @@ def content_files(root: Path) -> list[Path]:
     return [root / GUIDE_FILE, *case_files(root), *policy_files(root), *needs]
 
 
-def read_texts(root: Path, path: Path) -> list[FieldText]:
-    """Return the bilingual texts of a content file, validated leniently (drafts too)."""
+def read_texts(root: Path, path: Path, *, read_from: Path | None = None) -> list[FieldText]:
+    """Return the bilingual texts of a content file, validated leniently (drafts too).
+
+    With `read_from`, read that file instead, as the content file `path` (a new version of it).
+    """
     from .content import iter_texts, model_for
     from .yamlsource import load_yaml
 
     name = path.resolve().relative_to(root).as_posix()
-    document = load_yaml(path, name)
+    document = load_yaml(read_from or path, name)
     try:
         value = model_for(root, path).model_validate(document.data)
     except ValidationError:

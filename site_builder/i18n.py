@@ -224,6 +224,10 @@ def run(root: Path, args: argparse.Namespace) -> int:
         mark_translated(root, [])
         print(f"{SOURCES_FILE}: every fresh translation now records the English it was made from")
         return 0
+    if args.i18n_command == "export":
+        return _export(root, args)
+    if args.i18n_command == "import":
+        return _import(root, args)
     if args.i18n_command == "update":
         from .catalogs import update_catalogs
 
@@ -231,3 +235,41 @@ def run(root: Path, args: argparse.Namespace) -> int:
         return 0
     print(f"unknown action {args.i18n_command}", file=sys.stderr)
     return 2
+
+
+def _export(root: Path, args: argparse.Namespace) -> int:
+    from .exchange import export
+
+    formats = ("po", "xliff") if args.format == "all" else (args.format,)
+    files = [(root / f).resolve() if not Path(f).resolve().is_relative_to(root) else Path(f).resolve()
+             for f in args.files] or None
+    for path in files or []:
+        if not path.is_file():
+            print(f"i18n export: no content file {path}", file=sys.stderr)
+            return 2
+    output = Path(args.output) if args.output else root / "exchange"
+    written, units = export(root, output, formats, files, pending_only=args.pending)
+    counts = {state: sum(u.state == state for u in units) for state in ("new", "stale", "translated")}
+    for path in written:
+        print(f"wrote {path}")
+    print(f"{len(units)} units: {counts['new']} new, {counts['stale']} stale, {counts['translated']} translated")
+    return 0
+
+
+def _import(root: Path, args: argparse.Namespace) -> int:
+    from .exchange import apply_import, plan_import
+    from .problems import display_path
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"i18n import: no such file: {path}", file=sys.stderr)
+        return 2
+    plan = plan_import(root, path, display_path(path, root))
+    changed = apply_import(root, plan)
+    fields = sum(len(c) for c in plan.changes.values())
+    reviewed = sum(len(r) for r in plan.reviewed.values())
+    for name in changed:
+        print(f"updated {name}: {', '.join(plan.changes[name])}")
+    print(f"imported {fields} translation(s) into {len(changed)} file(s), confirmed {reviewed} unchanged; "
+          f"{plan.pending} unit(s) still new or marked for review were left as they are")
+    return 0
