@@ -362,7 +362,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("fields", nargs="*", metavar="FIELD", help="field paths as `i18n status` shows them")
     s.add_argument("--all", action="store_true", help="mark every field of the files given (each argument is a file)")
     s = i18n_commands.add_parser(
-        "export", help="write the content's texts for translation tools: PO and XLIFF 1.2 (into exchange/)",
+        "export", help="write the content's texts for translation tools as PO and XLIFF 1.2, and the glossary (into exchange/)",
         description="Write one unit per bilingual text, keyed by file and field, with the English as source, the "
                     "current Chinese as target, its state (new, stale, translated), the glossary terms as notes and, "
                     "for a stale unit, the English its Chinese was made from.")
@@ -377,6 +377,10 @@ def _parser() -> argparse.ArgumentParser:
                     "problem is reported with its place and nothing is written. Units still marked for review "
                     "(fuzzy, needs-review) are left as they are.")
     s.add_argument("file", help="the translated .po or .xlf file")
+    s = i18n_commands.add_parser(
+        "glossary", help="write translations/glossary.yaml for translation tools as TBX and CSV (into exchange/)")
+    s.add_argument("--format", choices=("tbx", "csv", "all"), default="all", help="format (default: both)")
+    s.add_argument("--output", "-o", metavar="DIR", help="folder to write into (default: exchange/)")
     i18n_commands.add_parser(
         "migrate", help="upgrade translations/content-sources.json from fingerprints alone to the English itself "
                         "(keeps every fresh and stale state)")

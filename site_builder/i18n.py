@@ -226,6 +226,13 @@ def run(root: Path, args: argparse.Namespace) -> int:
         return 0
     if args.i18n_command == "export":
         return _export(root, args)
+    if args.i18n_command == "glossary":
+        from .termbase import write_glossary
+
+        formats = ("tbx", "csv") if args.format == "all" else (args.format,)
+        for path in write_glossary(root, Path(args.output) if args.output else root / "exchange", formats):
+            print(f"wrote {path}")
+        return 0
     if args.i18n_command == "import":
         return _import(root, args)
     if args.i18n_command == "update":
@@ -248,7 +255,10 @@ def _export(root: Path, args: argparse.Namespace) -> int:
             print(f"i18n export: no content file {path}", file=sys.stderr)
             return 2
     output = Path(args.output) if args.output else root / "exchange"
+    from .termbase import write_glossary
+
     written, units = export(root, output, formats, files, pending_only=args.pending)
+    written += write_glossary(root, output)  # the tools check the translation against it
     counts = {state: sum(u.state == state for u in units) for state in ("new", "stale", "translated")}
     for path in written:
         print(f"wrote {path}")

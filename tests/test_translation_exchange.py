@@ -179,3 +179,25 @@ def test_import_refuses_unknown_units_and_broken_markdown(marked: Path, capsys, 
     assert f"unknown unit '{CASE}#profile.title': no such file and field in the project" in err
     assert err.endswith("2 error(s), 0 warning(s)\n")
     assert snapshot(marked) == before
+
+
+def test_glossary_for_translation_tools(project: Path, capsys, tmp_path: Path):
+    from translate.storage import tbx
+
+    from site_builder.termbase import load_concepts
+
+    code, out, _ = run(project, capsys, "i18n", "glossary", "-o", str(tmp_path))
+    assert code == 0 and out.split() == ["wrote", str(tmp_path / "glossary.tbx"), "wrote", str(tmp_path / "glossary.csv")]
+    concepts = load_concepts(project)
+    store = tbx.tbxfile.parsefile(str(tmp_path / "glossary.tbx"))
+    assert len(store.units) == len(concepts)
+    first = store.units[0]
+    assert [t.text for t in first.get_source_terms()] == ["technology transfer", "TT"]
+    assert [(t.text, t.administrative_status) for t in first.get_target_terms()] == [
+        ("技术转移", "preferredTerm-admn-sts"), ("技术转让", "admittedTerm-admn-sts"), ("成果转化", "admittedTerm-admn-sts")]
+    rows = list(csv.DictReader((tmp_path / "glossary.csv").open(encoding="utf-8")))
+    assert len(rows) == sum(len(c.english) for c in concepts)
+    assert rows[1] == {"en": "TT", "zh-CN": "技术转移", "note": rows[0]["note"]}
+    assert rows[0]["note"].startswith("also: 技术转让, 成果转化 — 技术转移 for the field")
+    startup = next(r for r in rows if r["en"] == "startup")
+    assert startup["note"].endswith("not a term in: lean startup")
