@@ -1,7 +1,7 @@
 """Languages: interface catalogs (Babel), locale formatting, and the state of the content's translations.
 
-Interface strings live in templates as `{{ _("...") }}` and are translated in
-translations/<locale>/LC_MESSAGES/messages.po. Content translations record,
+Interface strings live in templates as `{{ _("...") }}` (and in the code as
+`_("...")`) and are translated in translations/<locale>/LC_MESSAGES/messages.po. Content translations record,
 in translations/content-sources.json, the English text each Chinese text was
 made from (see freshness.py), so that `i18n status` can tell stale from fresh
 and show what changed.
@@ -35,14 +35,14 @@ class Language:
     """A language the site is published in."""
 
     code: str  # content key and URL prefix
-    babel: str  # Babel locale
-    html: str  # html lang / hreflang
+    babel: str  # locale: Babel's, the catalog's folder and `Language:` header (gettext form)
+    html: str  # html lang / hreflang, XLIFF and TBX (the same locale in BCP 47 form)
     name: str  # the language's own name, for the switcher
 
 
 LANGUAGES = (
     Language("en", "en_GB", "en", "English"),
-    Language("zh", "zh_Hans_CN", "zh-CN", "中文"),
+    Language("zh", "zh_CN", "zh-CN", "中文"),
 )
 LANGUAGE = {lang.code: lang for lang in LANGUAGES}
 
@@ -52,7 +52,8 @@ SOURCES_FILE = TRANSLATIONS_DIR / "content-sources.json"
 
 
 def po_path(root: Path, code: str) -> Path:
-    return root / TRANSLATIONS_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+    """Return the interface catalog of a language, where pybabel keeps it (translations/<locale>/LC_MESSAGES/)."""
+    return root / TRANSLATIONS_DIR / LANGUAGE[code].babel / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 def load_translations(root: Path, code: str) -> NullTranslations:
@@ -238,7 +239,11 @@ def run(root: Path, args: argparse.Namespace) -> int:
     if args.i18n_command == "update":
         from .catalogs import update_catalogs
 
-        update_catalogs(root)
+        try:
+            update_catalogs(root)
+        except RuntimeError as exc:  # pybabel has said what is wrong
+            print(f"i18n update: {exc}", file=sys.stderr)
+            return 1
         return 0
     print(f"unknown action {args.i18n_command}", file=sys.stderr)
     return 2
