@@ -341,6 +341,7 @@ def rewrite(text: str, changes: dict[str, str]) -> str:
 
     yaml = _round_trip()
     data = yaml.load(text)
+    unchanged = _dump(yaml, data)
     for dotted, chinese in changes.items():
         node = data
         for part in _parse_field(dotted):
@@ -355,9 +356,44 @@ def rewrite(text: str, changes: dict[str, str]) -> str:
         else:
             value = chinese
         node["zh"] = value
+    changed = _dump(yaml, data)
+    if unchanged == text:
+        return changed
+    return _carry_over(text, unchanged, changed)
+
+
+def _dump(yaml, data) -> str:
     out = io.StringIO()
     yaml.dump(data, out)
     return out.getvalue()
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" ")) if line.strip() else 0
+
+
+def _carry_over(text: str, unchanged: str, changed: str) -> str:
+    """Apply ruamel's changes to the file's own text, where ruamel writes the file differently (a 4-space indent).
+
+    ruamel.yaml has one indentation for a whole file; a file indented otherwise in
+    places would come back re-indented there. The lines ruamel changed are put in
+    the file's text instead, shifted by the file's own indentation at that place.
+    """
+    import difflib
+
+    lines, before, after = (t.splitlines(keepends=True) for t in (text, unchanged, changed))
+    if len(lines) != len(before):
+        return changed  # not the same lines: take ruamel's text whole (the import checks its data)
+    out: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        if tag == "equal":
+            out += lines[i1:i2]
+            continue
+        at = min(i1, len(lines) - 1)
+        shift = _indent(lines[at]) - _indent(before[at])
+        for line in after[j1:j2]:
+            out.append(" " * max(0, _indent(line) + shift) + line.lstrip(" ") if line.strip() else line)
+    return "".join(out)
 
 
 def apply_import(root: Path, plan: ImportPlan) -> list[str]:

@@ -201,3 +201,19 @@ def test_glossary_for_translation_tools(project: Path, capsys, tmp_path: Path):
     assert rows[0]["note"].startswith("also: 技术转让, 成果转化 — 技术转移 for the field")
     startup = next(r for r in rows if r["en"] == "startup")
     assert startup["note"].endswith("not a term in: lean startup")
+
+
+def test_xliff_import_keeps_a_file_s_own_indentation(marked: Path, capsys, tmp_path: Path):
+    """um-chemelot-inscite indents one mapping by four spaces, which ruamel.yaml alone would rewrite."""
+    from translate.storage import xliff
+
+    assert run(marked, capsys, "i18n", "export", "--format", "xliff", "-o", str(tmp_path))[0] == 0
+    store = xliff.xlifffile.parsefile(str(tmp_path / "content.zh_CN.xlf"))
+    unit = next(u for u in store.units if u.getid() == "cases/um-chemelot-inscite.yaml\x04target_groups_detail")
+    unit.target = str(unit.target).replace("C. 政策制定者", "C. 政策制定机构")
+    store.savefile(str(tmp_path / "edited.xlf"))
+    before = snapshot(marked)
+    assert run(marked, capsys, "i18n", "import", str(tmp_path / "edited.xlf"))[0] == 0
+    changes = changed_lines(before, snapshot(marked))
+    assert changes["cases/um-chemelot-inscite.yaml"] == ["-      C. 政策制定者", "+      C. 政策制定机构"]
+    assert translation_status(marked) == {CASE: {"profile.short_description": "stale"}}
