@@ -198,9 +198,29 @@ def read_exchange(path: Path, shown: str) -> list[Incoming]:
         if unit.isheader() or not unit.source:
             continue
         units.append(Incoming(_key_of(unit), next(iter(unit.getlocations()), None),
-                              _line_of(unit), str(unit.source), str(unit.target or ""),
-                              bool(unit.target) and not unit.isfuzzy()))
+                              _line_of(unit), str(unit.source), str(unit.target or ""), _is_done(unit)))
     return units
+
+
+_DONE_STATES = {"translated", "signed-off", "final"}
+
+
+def _is_done(unit) -> bool:
+    """Return whether the translator finished the unit: a PO entry not fuzzy; an XLIFF one approved or translated.
+
+    CAT tools set an XLIFF target's state and often leave `approved` as they found it,
+    which translate-toolkit alone reads as fuzzy; the state is what they mean.
+    """
+    if not unit.target:
+        return False
+    element = getattr(unit, "xmlelement", None)
+    if element is None or not hasattr(unit, "getlanguageNode"):
+        return not unit.isfuzzy()
+    if element.get("approved") == "yes":
+        return True
+    target = unit.getlanguageNode(lang=None, index=1)
+    state = target.get("state") if target is not None else None
+    return state in _DONE_STATES if state else element.get("approved") != "no"
 
 
 def _line_of(unit) -> int:

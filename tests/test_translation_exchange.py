@@ -217,3 +217,21 @@ def test_xliff_import_keeps_a_file_s_own_indentation(marked: Path, capsys, tmp_p
     changes = changed_lines(before, snapshot(marked))
     assert changes["cases/um-chemelot-inscite.yaml"] == ["-      C. 政策制定者", "+      C. 政策制定机构"]
     assert translation_status(marked) == {CASE: {"profile.short_description": "stale"}}
+
+
+def test_xliff_unit_set_translated_by_its_state_is_imported(marked: Path, capsys, tmp_path: Path):
+    """A CAT tool marks a reviewed unit by its target's state and leaves `approved="no"` as it was."""
+    assert run(marked, capsys, "i18n", "export", "--format", "xliff", "-o", str(tmp_path))[0] == 0
+    text = (tmp_path / "content.zh_CN.xlf").read_text(encoding="utf-8")
+    assert text.count('<target state="needs-review-translation">') == 1
+    text = text.replace('<target state="needs-review-translation">', '<target state="translated">')
+    text = text.replace("小额资助（最高25,000欧元）", "小额资助（最高不超过25,000欧元）")
+    (tmp_path / "edited.xlf").write_text(text, encoding="utf-8")
+    code, out, _ = run(marked, capsys, "i18n", "import", str(tmp_path / "edited.xlf"))
+    assert code == 0 and out.splitlines()[0] == f"updated {CASE}: profile.short_description"
+    assert translation_status(marked) == {}
+    # Left for review, the same unit is not imported.
+    (tmp_path / "review.xlf").write_text(text.replace('<target state="translated">', '<target state="needs-review-translation">'),
+                                         encoding="utf-8")
+    code, out, _ = run(marked, capsys, "i18n", "import", str(tmp_path / "review.xlf"))
+    assert code == 0 and out.startswith("imported 0 translation(s) into 0 file(s)")
