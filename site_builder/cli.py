@@ -384,5 +384,5 @@ def _parser() -> argparse.ArgumentParser:
     i18n_commands.add_parser(
         "migrate", help="upgrade translations/content-sources.json from fingerprints alone to the English itself "
                         "(keeps every fresh and stale state)")
-    i18n_commands.add_parser("update", help="extract interface strings, update and compile the catalogs")
+    i18n_commands.add_parser("update", help="extract the interface strings (babel.cfg) and update the catalogs, as pybabel extract + update do")
     return parser

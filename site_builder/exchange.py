@@ -15,6 +15,7 @@ block styles, so that the files' diff shows only the changed text.
 """
 from __future__ import annotations
 
+import difflib
 import io
 import re
 from dataclasses import dataclass, field
@@ -253,7 +254,7 @@ class ImportPlan:
 
 def plan_import(root: Path, path: Path, shown: str) -> ImportPlan:
     """Check every unit of an exchange file against the content; raise ContentError listing every problem."""
-    from .freshness import content_files, read_texts
+    from .freshness import content_files
 
     incoming = read_exchange(path, shown)
     texts: dict[str, FieldText] = {}
@@ -399,8 +400,6 @@ def _carry_over(text: str, unchanged: str, changed: str) -> str:
     places would come back re-indented there. The lines ruamel changed are put in
     the file's text instead, shifted by the file's own indentation at that place.
     """
-    import difflib
-
     lines, before, after = (t.splitlines(keepends=True) for t in (text, unchanged, changed))
     if len(lines) != len(before):
         return changed  # not the same lines: take ruamel's text whole (the import checks its data)

@@ -148,8 +148,9 @@ def mark_translated(root: Path, files: list[Path], fields: list[str] | None = No
     store = read_store(root)
     count = 0
     named = {path.resolve().relative_to(root).as_posix() for path in files}
-    for path in _content_files(root) + [f for f in files if f.resolve() not in {c.resolve() for c in _content_files(root)}]:
-        name = path.resolve().relative_to(root).as_posix()
+    project = {path.resolve().relative_to(root).as_posix(): path for path in _content_files(root)}
+    # Every content file, so that old fingerprint-only records are upgraded everywhere, and any other file named.
+    for name, path in {**project, **{n: root / n for n in named if n not in project}}.items():
         try:
             states = file_states(root, path, store)
         except ContentError:
