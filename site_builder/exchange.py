@@ -35,6 +35,9 @@ DEFAULT_DIR = Path("exchange")
 BASENAME = f"content.{PO_LANGUAGE}"
 
 
+MARKDOWN_NOTE = "Markdown: keep the English's paragraphs (blank lines), list items (- , 1. ) and #### headings"
+
+
 @dataclass(frozen=True)
 class Unit:
     """One text for translation."""
@@ -82,7 +85,10 @@ def collect_units(root: Path, files: list[Path] | None = None, pending_only: boo
         if pending_only and unit_state == "translated":
             continue
         previous = state.old_english if unit_state == "stale" else None
-        units.append(Unit(state.text, unit_state, previous, glossary_notes(state.text.english, glossary)))
+        notes = glossary_notes(state.text.english, glossary)
+        if state.text.markdown and _blocks(state.text.english) != ["paragraph"]:
+            notes += (MARKDOWN_NOTE,)
+        units.append(Unit(state.text, unit_state, previous, notes))
     return units
 
 
@@ -290,7 +296,7 @@ def plan_import(root: Path, path: Path, shown: str) -> ImportPlan:
             plan.pending += 1
             continue
         chinese = _normalise(unit.target, text.english)
-        if shape := structure_mismatch(text.english, chinese):
+        if shape := structure_mismatch(text.english, chinese, text.markdown):
             problem(key, f"the Chinese does not keep the English's Markdown structure: {shape}",
                     "keep the paragraphs (blank lines), the list items (`- `, `1. `) and the `####` headings of the English")
             continue
@@ -309,6 +315,7 @@ def _normalise(target: str, english: str) -> str:
 
 
 _LIST_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s")
+_HEADING = re.compile(r"^#{1,6}\s")
 
 
 def _blocks(text: str) -> list[str]:
@@ -318,7 +325,7 @@ def _blocks(text: str) -> list[str]:
         lines = [line for line in block.splitlines() if line.strip()]
         if not lines:
             continue
-        if lines[0].startswith("#"):
+        if _HEADING.match(lines[0]):
             shape.append("heading")
         elif _LIST_ITEM.match(lines[0]):
             shape.append(f"list of {sum(bool(_LIST_ITEM.match(line)) for line in lines)} items")
@@ -327,10 +334,12 @@ def _blocks(text: str) -> list[str]:
     return shape
 
 
-def structure_mismatch(english: str, chinese: str) -> str | None:
-    """Say how the Markdown structure of the Chinese differs from the English's, or return None."""
+def structure_mismatch(english: str, chinese: str, markdown: bool = True) -> str | None:
+    """Say how the structure of the Chinese differs from the English's (its Markdown's, in a rich text), or return None."""
     if "\n" not in english.strip() and "\n" in chinese.strip():
         return "the English is one line, the Chinese has several"
+    if not markdown:
+        return None
     source, target = _blocks(english), _blocks(chinese)
     if source == target:
         return None

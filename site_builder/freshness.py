@@ -99,6 +99,7 @@ class FieldText:
     path: Path_
     english: str
     chinese: str
+    markdown: bool = False  # a rich text: paragraphs, lists and headings
 
     @property
     def field(self) -> str:
@@ -133,6 +134,7 @@ def read_texts(root: Path, path: Path, *, read_from: Path | None = None) -> list
     With `read_from`, read that file instead, as the content file `path` (a new version of it).
     """
     from .content import iter_texts, model_for
+    from .models import RichText
     from .yamlsource import load_yaml
 
     name = path.resolve().relative_to(root).as_posix()
@@ -142,7 +144,7 @@ def read_texts(root: Path, path: Path, *, read_from: Path | None = None) -> list
     except ValidationError:
         raise ContentError([Problem(name, 1, 1, "", "the file is not valid, so its translations cannot be checked",
                                     f"run `python -m site_builder validate {name}` and fix what it reports")]) from None
-    return [FieldText(name, document.position(field, key=True)[0], field, text.en, text.zh)
+    return [FieldText(name, document.position(field, key=True)[0], field, text.en, text.zh, isinstance(text, RichText))
             for field, text in iter_texts(value)]
 
 
