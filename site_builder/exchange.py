@@ -328,7 +328,8 @@ def _blocks(text: str) -> list[str]:
         if _HEADING.match(lines[0]):
             shape.append("heading")
         elif _LIST_ITEM.match(lines[0]):
-            shape.append(f"list of {sum(bool(_LIST_ITEM.match(line)) for line in lines)} items")
+            items = sum(bool(_LIST_ITEM.match(line)) for line in lines)
+            shape.append(f"list of {items} item{'s' if items != 1 else ''}")
         else:
             shape.append("paragraph")
     return shape

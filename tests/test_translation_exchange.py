@@ -235,3 +235,15 @@ def test_xliff_unit_set_translated_by_its_state_is_imported(marked: Path, capsys
                                          encoding="utf-8")
     code, out, _ = run(marked, capsys, "i18n", "import", str(tmp_path / "review.xlf"))
     assert code == 0 and out.startswith("imported 0 translation(s) into 0 file(s)")
+
+
+def test_structure_check():
+    from site_builder.exchange import structure_mismatch
+
+    assert structure_mismatch("#1 Yixueyuan Road", "医学院路1号", markdown=False) is None
+    assert structure_mismatch("A road", "第一行\n第二行", markdown=False) == "the English is one line, the Chinese has several"
+    assert structure_mismatch("Intro:\n\n- one\n- two", "引言：\n\n- 一\n- 二") is None
+    assert structure_mismatch("Intro:\n\n- one\n- two", "引言：\n\n- 一二") == \
+        "block 2 is a list of 2 items in the English, a list of 1 item in the Chinese"
+    assert structure_mismatch("#### Title\n\nText.", "标题\n\n正文。") == \
+        "block 1 is a heading in the English, a paragraph in the Chinese"
