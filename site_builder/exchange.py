@@ -256,12 +256,16 @@ class ImportPlan:
     changes: dict[str, dict[str, str]] = field(default_factory=dict)
     reviewed: dict[str, set[str]] = field(default_factory=dict)  # fields confirmed with their Chinese unchanged
     pending: int = 0  # units left for review or untranslated
+    warnings: list[Problem] = field(default_factory=list)  # imported all the same: the glossary's renderings missing
 
 
 def plan_import(root: Path, path: Path, shown: str) -> ImportPlan:
     """Check every unit of an exchange file against the content; raise ContentError listing every problem."""
     from .freshness import content_files
 
+    from .glossary import load_glossary
+
+    glossary = load_glossary(root)
     incoming = read_exchange(path, shown)
     texts: dict[str, FieldText] = {}
     by_place: dict[str, FieldText] = {}
@@ -300,6 +304,7 @@ def plan_import(root: Path, path: Path, shown: str) -> ImportPlan:
             problem(key, f"the Chinese does not keep the English's Markdown structure: {shape}",
                     "keep the paragraphs (blank lines), the list items (`- `, `1. `) and the `####` headings of the English")
             continue
+        plan.warnings += _glossary_warnings(text, chinese, glossary, shown, unit.line or 1)
         if chinese != text.chinese:
             plan.changes.setdefault(text.file, {})[text.field] = chinese
         elif states[key].state != "fresh":
@@ -307,6 +312,17 @@ def plan_import(root: Path, path: Path, shown: str) -> ImportPlan:
     if problems:
         raise ContentError(problems)
     return plan
+
+
+def _glossary_warnings(text: FieldText, chinese: str, glossary, shown: str, line: int) -> list[Problem]:
+    """Return a warning for each glossary term of the English whose accepted renderings the Chinese lacks."""
+    from .glossary import glossary_misses
+    from .models import Text
+
+    key = f"{text.file}{KEY_SEPARATOR}{text.field}"
+    return [Problem(shown, line, 1, key, f"'{term}' is not rendered as the glossary says",
+                    f"use {' or '.join(renderings)} (translations/glossary.yaml)", severity="warning")
+            for _, term, renderings in glossary_misses(Text(en=text.english, zh=chinese), glossary)]
 
 
 def _normalise(target: str, english: str) -> str:

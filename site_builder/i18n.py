@@ -282,6 +282,8 @@ def _import(root: Path, args: argparse.Namespace) -> int:
         return 2
     plan = plan_import(root, path, display_path(path, root))
     changed = apply_import(root, plan)
+    for warning in plan.warnings:
+        print(warning, file=sys.stderr)
     fields = sum(len(c) for c in plan.changes.values())
     reviewed = sum(len(r) for r in plan.reviewed.values())
     for name in changed:

@@ -247,3 +247,15 @@ def test_structure_check():
         "block 2 is a list of 2 items in the English, a list of 1 item in the Chinese"
     assert structure_mismatch("#### Title\n\nText.", "标题\n\n正文。") == \
         "block 1 is a heading in the English, a paragraph in the Chinese"
+
+
+def test_import_warns_where_the_chinese_ignores_the_glossary(marked: Path, capsys, tmp_path: Path):
+    assert run(marked, capsys, "i18n", "export", "--format", "po", "-o", str(tmp_path))[0] == 0
+    work = tmp_path / "content.zh_CN.po"
+    edit_po(work, f"{CASE}#institution", "亚盖隆大学")  # not the official name
+    code, out, err = run(marked, capsys, "i18n", "import", str(work))
+    line = next(i for i, text in enumerate(work.read_text(encoding="utf-8").splitlines(), 1)
+                if text == f'msgctxt "{CASE}#institution"') - 2
+    assert code == 0 and out.splitlines()[0] == f"updated {CASE}: institution"
+    assert err == (f"{work}:{line}:1: warning: {CASE}#institution: 'Jagiellonian University' is not rendered as the"
+                   " glossary says — use 雅盖隆大学 (translations/glossary.yaml)\n")
