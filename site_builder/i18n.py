@@ -48,7 +48,6 @@ LANGUAGE = {lang.code: lang for lang in LANGUAGES}
 
 TRANSLATIONS_DIR = Path("translations")
 DOMAIN = "messages"
-SOURCES_FILE = TRANSLATIONS_DIR / "content-sources.json"
 
 
 def po_path(root: Path, code: str) -> Path:
