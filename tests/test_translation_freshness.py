@@ -94,3 +94,18 @@ def test_word_diff_shows_hunks_with_context():
     new = "one two three four five six seven eight nine ten eleven twelve thirteen"
     assert word_diff(old, new) == ["… nine ten eleven twelve {+thirteen+}"]
     assert word_diff("a b\n\nc d", "a b c d") == ["a b [-¶-] c d"]
+
+
+def test_a_field_name_marks_the_texts_inside_it(marked: Path, capsys):
+    edit(marked, "  - en: Academics\n", "  - en: Academic staff\n")
+    edit(marked, "  - en: researchers\n", "  - en: Researchers\n")
+    assert set(run(marked, capsys, "status")[1].split()) >= {f"{CASE}:22:", f"{CASE}:24:"}
+    code, out, _ = run(marked, capsys, "mark", CASE, "target_groups")
+    assert (code, out) == (0, "recorded 2 translation(s) as made from the current English\n")
+    assert run(marked, capsys, "status")[0] == 0
+
+
+def test_a_field_without_chinese_cannot_be_marked(marked: Path, capsys):
+    edit(marked, "country:\n  en: Poland\n  zh: 波兰\n", "country:\n  en: Poland\n  zh: ''\n")
+    code, _, err = run(marked, capsys, "mark", CASE, "country")
+    assert code == 2 and err == f"i18n mark: {CASE}: country has no Chinese text to mark; translate it first\n"
