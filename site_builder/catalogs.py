@@ -24,6 +24,7 @@ from babel.messages.frontend import CommandLineInterface, parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from .i18n import LANGUAGES, TRANSLATIONS_DIR, po_path
+from .messages import _
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,30 @@ def extract_catalog(root: Path) -> Catalog:
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
+
+
+def extract_models(fileobj, keywords, comment_tags, options):
+    """Extract models.py for Babel: its `_()` messages, then the descriptions the models give the JSON Schema.
+
+    babel.cfg names this extractor for site_builder/models.py, so that plain
+    `pybabel extract` finds the schema's help texts too.
+    """
+    from babel.messages.extract import extract_python
+
+    from .schema import schema_strings
+
+    source = fileobj.read()
+    found = set()
+    for lineno, funcname, message, comments in extract_python(io.BytesIO(source), keywords, comment_tags, options):
+        found.add(message)
+        yield lineno, funcname, message, comments
+    lines = source.decode("utf-8").splitlines()
+    for description in schema_strings():
+        if description in found:
+            continue
+        start = description[:40]
+        lineno = next((i for i, line in enumerate(lines, 1) if start in line), 1)  # where the text begins, if whole
+        yield lineno, None, description, []
 
 
 def _pybabel(*args: str) -> None:
@@ -75,4 +100,5 @@ def update_catalogs(root: Path) -> None:
         catalog = read_po(io.BytesIO(path.read_bytes()), locale=lang.babel)
         messages = [m for m in catalog if m.id]
         untranslated = [m for m in messages if not m.string or m.fuzzy]
-        log.info("%s: %d strings, %d to translate or review", path.relative_to(root), len(messages), len(untranslated))
+        log.info("%s", _("%(file)s: %(count)d strings, %(untranslated)d to translate or review", file=path.relative_to(root),
+                         count=len(messages), untranslated=len(untranslated)).render())

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from .freshness import FieldState, FieldText, all_states, file_states, read_store, rerecord, write_store
+from .messages import _
 from .problems import ContentError, Problem
 
 UnitState = Literal["new", "stale", "translated"]
@@ -197,8 +198,8 @@ def read_exchange(path: Path, shown: str) -> list[Incoming]:
     try:
         store: TranslationStore = factory.getobject(str(path))
     except Exception as exc:  # translate-toolkit raises what its parsers raise (lxml, ValueError, …)
-        raise ContentError([Problem(shown, 1, 1, "", f"cannot read this file as PO or XLIFF ({exc})",
-                                    "import the .po or .xlf file that `i18n export` wrote, as your tool saved it")]) \
+        raise ContentError([Problem(shown, 1, 1, "", _("cannot read this file as PO or XLIFF (%(reason)s)", reason=str(exc)),
+                                    _("import the .po or .xlf file that `i18n export` wrote, as your tool saved it"))]) \
             from None
     units = []
     for unit in store.units:
@@ -288,21 +289,23 @@ def plan_import(root: Path, path: Path, shown: str) -> ImportPlan:
             text = by_place[unit.location]
         if text is None:
             where = unit.key or unit.location or unit.source[:40]
-            problem("", f"unknown unit '{where}': no such file and field in the project",
-                    "import only files made by `i18n export`; the field may have been renamed or deleted since")
+            problem("", _("unknown unit '%(unit)s': no such file and field in the project", unit=where),
+                    _("import only files made by `i18n export`; the field may have been renamed or deleted since"))
             continue
         key = f"{text.file}{KEY_SEPARATOR}{text.field}"
         if unit.source.rstrip("\n") != text.english.rstrip("\n"):
-            problem(key, f"the English of {text.file}:{text.line} {text.field} changed since the export",
-                    "run `i18n export` again and translate the current English (your tool's memory keeps your work)")
+            problem(key, _("the English of %(file)s:%(line)d %(field)s changed since the export", file=text.file,
+                           line=text.line, field=text.field),
+                    _("run `i18n export` again and translate the current English (your tool's memory keeps your work)"))
             continue
         if not unit.done:
             plan.pending += 1
             continue
         chinese = _normalise(unit.target, text.english)
         if shape := structure_mismatch(text.english, chinese, text.markdown):
-            problem(key, f"the Chinese does not keep the English's Markdown structure: {shape}",
-                    "keep the paragraphs (blank lines), the list items (`- `, `1. `) and the `####` headings of the English")
+            problem(key, _("the Chinese does not keep the English's Markdown structure: %(difference)s", difference=shape),
+                    _("keep the paragraphs (blank lines), the list items (`- `, `1. `) and the `####` headings of the "
+                      "English"))
             continue
         plan.warnings += _glossary_warnings(text, chinese, glossary, shown, unit.line or 1)
         if chinese != text.chinese:
@@ -320,9 +323,10 @@ def _glossary_warnings(text: FieldText, chinese: str, glossary, shown: str, line
     from .models import Text
 
     key = f"{text.file}{KEY_SEPARATOR}{text.field}"
-    return [Problem(shown, line, 1, key, f"'{term}' is not rendered as the glossary says",
-                    f"use {' or '.join(renderings)} (translations/glossary.yaml)", severity="warning")
-            for _, term, renderings in glossary_misses(Text(en=text.english, zh=chinese), glossary)]
+    return [Problem(shown, line, 1, key, _("'%(term)s' is not rendered as the glossary says", term=term),
+                    _("use %(renderings)s (translations/glossary.yaml)", renderings=" / ".join(renderings)),
+                    severity="warning")
+            for _field, term, renderings in glossary_misses(Text(en=text.english, zh=chinese), glossary)]
 
 
 def _normalise(target: str, english: str) -> str:
@@ -334,7 +338,7 @@ _LIST_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s")
 _HEADING = re.compile(r"^#{1,6}\s")
 
 
-def _blocks(text: str) -> list[str]:
+def _blocks(text: str) -> list[str]:  # Messages: compared by their English
     """Return the shape of a Markdown text: one word per block, with its list items counted."""
     shape = []
     for block in re.split(r"\n[ \t]*\n", text.strip()):
@@ -342,19 +346,19 @@ def _blocks(text: str) -> list[str]:
         if not lines:
             continue
         if _HEADING.match(lines[0]):
-            shape.append("heading")
+            shape.append(_("heading"))
         elif _LIST_ITEM.match(lines[0]):
             items = sum(bool(_LIST_ITEM.match(line)) for line in lines)
-            shape.append(f"list of {items} item{'s' if items != 1 else ''}")
+            shape.append(_("list of 1 item") if items == 1 else _("list of %(count)d items", count=items))
         else:
-            shape.append("paragraph")
+            shape.append(_("paragraph"))
     return shape
 
 
 def structure_mismatch(english: str, chinese: str, markdown: bool = True) -> str | None:
     """Say how the structure of the Chinese differs from the English's (its Markdown's, in a rich text), or return None."""
     if "\n" not in english.strip() and "\n" in chinese.strip():
-        return "the English is one line, the Chinese has several"
+        return _("the English is one line, the Chinese has several")
     if not markdown:
         return None
     source, target = _blocks(english), _blocks(chinese)
@@ -362,8 +366,9 @@ def structure_mismatch(english: str, chinese: str, markdown: bool = True) -> str
         return None
     for number, (a, b) in enumerate(zip(source, target), 1):
         if a != b:
-            return f"block {number} is a {a} in the English, a {b} in the Chinese"
-    return f"the English has {len(source)} blocks, the Chinese {len(target)}"
+            return _("block %(number)d is a %(english)s in the English, a %(chinese)s in the Chinese", number=number,
+                     english=a, chinese=b)
+    return _("the English has %(english)d blocks, the Chinese %(chinese)d", english=len(source), chinese=len(target))
 
 
 # --- Writing the YAML back ------------------------------------------------------------
@@ -466,15 +471,15 @@ def apply_import(root: Path, plan: ImportPlan) -> list[str]:
                 continue
             expected = {f: (t.english, changes.get(f, t.chinese)) for f, t in before.items()}
             if {f: (t.english, t.chinese) for f, t in after.items()} != expected:
-                problems.append(Problem(name, 1, 1, "", "writing the translations back would change other text",
-                                        "report this; edit the file by hand meanwhile"))
+                problems.append(Problem(name, 1, 1, "", _("writing the translations back would change other text"),
+                                        _("report this; edit the file by hand meanwhile")))
         if problems:
             raise ContentError(problems)
         for temporary, path in staged:
             temporary.replace(path)
         staged = []
     finally:
-        for temporary, _ in staged:
+        for temporary, _path in staged:
             temporary.unlink(missing_ok=True)
     store = read_store(root)
     for name in sorted(set(plan.changes) | set(plan.reviewed)):

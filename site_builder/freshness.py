@@ -24,6 +24,7 @@ from typing import Iterator, Literal
 
 from pydantic import ValidationError
 
+from .messages import _
 from .problems import ContentError, Problem
 from .yamlsource import Path_, dotted
 
@@ -142,8 +143,9 @@ def read_texts(root: Path, path: Path, *, read_from: Path | None = None) -> list
     try:
         value = model_for(root, path).model_validate(document.data)
     except ValidationError:
-        raise ContentError([Problem(name, 1, 1, "", "the file is not valid, so its translations cannot be checked",
-                                    f"run `python -m site_builder validate {name}` and fix what it reports")]) from None
+        raise ContentError([Problem(name, 1, 1, "", _("the file is not valid, so its translations cannot be checked"),
+                                    _("run `python -m site_builder validate %(file)s` and fix what it reports",
+                                      file=name))]) from None
     return [FieldText(name, document.position(field, key=True)[0], field, text.en, text.zh, isinstance(text, RichText))
             for field, text in iter_texts(value)]
 

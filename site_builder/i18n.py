@@ -113,6 +113,7 @@ def status_lines(root: Path) -> tuple[list[str], int, int]:
     one is followed by a word diff of its English since the translation was made.
     """
     from .freshness import all_states, word_diff
+    from .messages import _
 
     states = all_states(root)
     lines = []
@@ -120,10 +121,11 @@ def status_lines(root: Path) -> tuple[list[str], int, int]:
         if state.state == "fresh":
             continue
         text = state.text
-        lines.append(f"{text.file}:{text.line}: {text.field}: {state.state}")
+        lines.append(f"{text.file}:{text.line}: {text.field}: {_state_names()[state.state].render()}")
         if state.state == "stale":
             if state.old_english is None:
-                lines.append("    (the English it was translated from was not kept; compare with the file's history)")
+                lines.append("    " + _("(the English it was translated from was not kept; compare with the file's "
+                                        "history)").render())
             else:
                 lines += [f"    {hunk}" for hunk in word_diff(state.old_english, text.english)]
     fresh = sum(state.state == "fresh" for state in states)
@@ -176,12 +178,23 @@ def mark_translated(root: Path, files: list[Path], fields: list[str] | None = No
 def _unknown_field_message(name: str, wanted: str, states) -> str:
     import difflib
 
+    from .messages import _
+
     all_fields = [s.text.field for s in states]
     if any(s.text.field == wanted or s.text.field.startswith((wanted + ".", wanted + "[")) for s in states):
-        return f"{name}: {wanted} has no Chinese text to mark; translate it first"
+        return _("%(file)s: %(field)s has no Chinese text to mark; translate it first", file=name, field=wanted).render()
     close = difflib.get_close_matches(wanted, all_fields, n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else "; `i18n status` lists the fields by name"
-    return f"{name}: no bilingual field '{wanted}'{hint}"
+    if close:
+        return _("%(file)s: no bilingual field '%(field)s'; did you mean %(choices)s?", file=name, field=wanted,
+                 choices=", ".join(close)).render()
+    return _("%(file)s: no bilingual field '%(field)s'; `i18n status` lists the fields by name", file=name,
+             field=wanted).render()
+
+
+def _state_names():
+    from .messages import _
+
+    return {"missing": _("missing"), "stale": _("stale"), "unmarked": _("not marked")}
 
 
 def _content_files(root: Path) -> list[Path]:
@@ -194,12 +207,12 @@ def run(root: Path, args: argparse.Namespace) -> int:
     """Run an `i18n` action from the command line."""
     from .messages import _
 
-    states = _state_names()
     if args.i18n_command == "status":
         lines, fresh, total = status_lines(root)
         for line in lines:
             print(line)
-        print(f"{fresh}/{total} Chinese texts complete and fresh ({100 * fresh / total:.1f}%)")
+        print(_("%(fresh)d/%(total)d Chinese texts complete and fresh (%(percent).1f%%)", fresh=fresh, total=total,
+                percent=100 * fresh / total).render())
         return 1 if fresh < total else 0
     if args.i18n_command == "mark":
         named = [args.file, *args.fields] if args.all else [args.file]
@@ -207,23 +220,25 @@ def run(root: Path, args: argparse.Namespace) -> int:
         files = [Path(f).resolve() if Path(f).resolve().is_relative_to(root) else (root / f).resolve() for f in named]
         for path in files:
             if not path.is_file() or not path.is_relative_to(root):
-                print(f"i18n mark: no content file {path} in the project {root}", file=sys.stderr)
+                print(_("i18n mark: no content file %(file)s in the project %(root)s", file=path, root=root).render(),
+                      file=sys.stderr)
                 return 2
         if not args.all and not args.fields:
-            print(f"i18n mark: name the fields whose Chinese you revised (`i18n mark {args.file} profile.name …`), "
-                  "or pass --all to record every field of the file as translated from its current English",
-                  file=sys.stderr)
+            print(_("i18n mark: name the fields whose Chinese you revised (`i18n mark %(file)s profile.name …`), "
+                    "or pass --all to record every field of the file as translated from its current English",
+                    file=args.file).render(), file=sys.stderr)
             return 2
         try:
             count = mark_translated(root, files, None if args.all else list(args.fields))
         except UnknownField as exc:
-            print(f"i18n mark: {exc}", file=sys.stderr)
+            print(f"i18n mark: {exc}", file=sys.stderr)  # the message is in the editor's language already
             return 2
-        print(f"recorded {count} translation(s) as made from the current English")
+        print(_("recorded %(count)d translation(s) as made from the current English", count=count).render())
         return 0
     if args.i18n_command == "migrate":
         mark_translated(root, [])
-        print(f"{SOURCES_FILE}: every fresh translation now records the English it was made from")
+        print(_("%(file)s: every fresh translation now records the English it was made from",
+                file=SOURCES_FILE).render())
         return 0
     if args.i18n_command == "export":
         return _export(root, args)
@@ -232,7 +247,7 @@ def run(root: Path, args: argparse.Namespace) -> int:
 
         formats = ("tbx", "csv") if args.format == "all" else (args.format,)
         for path in write_glossary(root, Path(args.output) if args.output else root / "exchange", formats):
-            print(f"wrote {path}")
+            print(_("wrote %(file)s", file=path).render())
         return 0
     if args.i18n_command == "import":
         return _import(root, args)
@@ -242,7 +257,7 @@ def run(root: Path, args: argparse.Namespace) -> int:
         try:
             update_catalogs(root)
         except RuntimeError as exc:  # pybabel has said what is wrong
-            print(f"i18n update: {exc}", file=sys.stderr)
+            print(_("i18n update: %(reason)s", reason=str(exc)).render(), file=sys.stderr)
             return 1
         return 0
     print(f"unknown action {args.i18n_command}", file=sys.stderr)
@@ -251,33 +266,35 @@ def run(root: Path, args: argparse.Namespace) -> int:
 
 def _export(root: Path, args: argparse.Namespace) -> int:
     from .exchange import export
+    from .messages import _
+    from .termbase import write_glossary
 
     formats = ("po", "xliff") if args.format == "all" else (args.format,)
     files = [(root / f).resolve() if not Path(f).resolve().is_relative_to(root) else Path(f).resolve()
              for f in args.files] or None
     for path in files or []:
         if not path.is_file():
-            print(f"i18n export: no content file {path}", file=sys.stderr)
+            print(_("i18n export: no content file %(file)s", file=path).render(), file=sys.stderr)
             return 2
     output = Path(args.output) if args.output else root / "exchange"
-    from .termbase import write_glossary
-
     written, units = export(root, output, formats, files, pending_only=args.pending)
     written += write_glossary(root, output)  # the tools check the translation against it
     counts = {state: sum(u.state == state for u in units) for state in ("new", "stale", "translated")}
     for path in written:
-        print(f"wrote {path}")
-    print(f"{len(units)} units: {counts['new']} new, {counts['stale']} stale, {counts['translated']} translated")
+        print(_("wrote %(file)s", file=path).render())
+    print(_("%(units)d units: %(new)d new, %(stale)d stale, %(translated)d translated", units=len(units),
+            **counts).render())
     return 0
 
 
 def _import(root: Path, args: argparse.Namespace) -> int:
     from .exchange import apply_import, plan_import
+    from .messages import _
     from .problems import display_path
 
     path = Path(args.file)
     if not path.is_file():
-        print(f"i18n import: no such file: {path}", file=sys.stderr)
+        print(_("i18n import: no such file: %(file)s", file=path).render(), file=sys.stderr)
         return 2
     plan = plan_import(root, path, display_path(path, root))
     changed = apply_import(root, plan)
@@ -286,7 +303,8 @@ def _import(root: Path, args: argparse.Namespace) -> int:
     fields = sum(len(c) for c in plan.changes.values())
     reviewed = sum(len(r) for r in plan.reviewed.values())
     for name in changed:
-        print(f"updated {name}: {', '.join(plan.changes[name])}")
-    print(f"imported {fields} translation(s) into {len(changed)} file(s), confirmed {reviewed} unchanged; "
-          f"{plan.pending} unit(s) still new or marked for review were left as they are")
+        print(_("updated %(file)s: %(fields)s", file=name, fields=", ".join(plan.changes[name])).render())
+    print(_("imported %(fields)d translation(s) into %(files)d file(s), confirmed %(reviewed)d unchanged; "
+            "%(pending)d unit(s) still new or marked for review were left as they are", fields=fields,
+            files=len(changed), reviewed=reviewed, pending=plan.pending).render())
     return 0
