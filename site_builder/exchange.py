@@ -74,9 +74,10 @@ def glossary_notes(english: str, glossary) -> tuple[str, ...]:
 
 def collect_units(root: Path, files: list[Path] | None = None, pending_only: bool = False) -> list[Unit]:
     """Return the units of the project's bilingual texts (of `files` only, when given)."""
-    from .glossary import load_glossary
+    from .glossary import load_entities, load_glossary
 
     glossary = load_glossary(root)
+    entities = load_entities(root)
     store = read_store(root)
     states = ([s for path in files for s in file_states(root, path, store)] if files is not None
               else all_states(root, store))
@@ -87,6 +88,7 @@ def collect_units(root: Path, files: list[Path] | None = None, pending_only: boo
             continue
         previous = state.old_english if unit_state == "stale" else None
         notes = glossary_notes(state.text.english, glossary)
+        notes += tuple(f"glossary: {m.group(0)} = {e.zh}" for e in entities if (m := e.pattern.search(state.text.english)))
         if state.text.markdown and _blocks(state.text.english) != ["paragraph"]:
             notes += (MARKDOWN_NOTE,)
         units.append(Unit(state.text, unit_state, previous, notes))

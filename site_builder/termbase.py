@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ class Concept:
     chinese: tuple[str, ...]
     note: str = ""
     not_in: tuple[str, ...] = ()  # English phrases where the word has another sense
+    deprecated: tuple[str, ...] = ()  # Chinese forms that must not be used (an entity's variants)
 
 
 def load_concepts(root: Path) -> list[Concept]:
@@ -32,13 +34,23 @@ def load_concepts(root: Path) -> list[Concept]:
     concepts = [Concept(tuple(t["en"]), tuple(t["zh"]), " ".join(str(t.get("note", "")).split()),
                         tuple(t.get("except", ()))) for t in data["terms"]]
     concepts += [Concept((n["en"],), (n["zh"],), "official name") for n in data["names"]]
+    # Named entities: one Chinese form; other English forms the source uses; variants never to be written.
+    for entity in data.get("entities", []):
+        variants = entity.get("variants", ())
+        concepts.append(Concept((entity["en"], *entity.get("source_forms", ())), (entity["zh"],), "named entity",
+                                deprecated=tuple(v for v in variants if _CJK.search(v))))
     return concepts
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _note(concept: Concept) -> str:
     parts = [concept.note] if concept.note else []
     if concept.not_in:
         parts.append("not a term in: " + "; ".join(concept.not_in))
+    if concept.deprecated:
+        parts.append("never: " + ", ".join(concept.deprecated))
     return " — ".join(parts)
 
 
@@ -51,13 +63,15 @@ def to_tbx(concepts: list[Concept]) -> bytes:
     for concept in concepts:
         entry = store.addsourceunit(concept.english[0])
         entry.set_source_terms(list(concept.english))
-        entry.set_target_terms(list(concept.chinese))
+        entry.set_target_terms(list(concept.chinese + concept.deprecated))
         if note := _note(concept):
             entry.addnote(note, origin="translator")
-        if len(concept.chinese) > 1:  # CAT tools show the preferred rendering first and flag the others as admitted
+        if len(concept.chinese) + len(concept.deprecated) > 1:
+            # CAT tools show the preferred rendering first, and flag the admitted and the forbidden ones.
             for position, tig in enumerate(entry.target_dom.iter("tig")):
                 status = etree.SubElement(tig, "termNote", type="administrativeStatus")
-                status.text = "preferredTerm-admn-sts" if position == 0 else "admittedTerm-admn-sts"
+                status.text = ("preferredTerm-admn-sts" if position == 0 else "admittedTerm-admn-sts"
+                               if position < len(concept.chinese) else "deprecatedTerm-admn-sts")
     return bytes(store)
 
 

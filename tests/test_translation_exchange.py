@@ -201,6 +201,11 @@ def test_glossary_for_translation_tools(project: Path, capsys, tmp_path: Path):
     assert rows[0]["note"].startswith("also: 技术转让, 成果转化 — 技术转移 for the field")
     startup = next(r for r in rows if r["en"] == "startup")
     assert startup["note"].endswith("not a term in: lean startup")
+    # Named entities: every English form the guide uses, one Chinese form, the variants flagged as forbidden.
+    assert {"en": "CNIPA", "zh-CN": "国家知识产权局", "note": "named entity"} in rows
+    entity = next(u for u in store.units if [t.text for t in u.get_target_terms()][:1] == ["千校万企"])
+    assert [(t.text, t.administrative_status) for t in entity.get_target_terms()] == [
+        ("千校万企", "preferredTerm-admn-sts"), ("教科技厅函〔2022〕26号", "deprecatedTerm-admn-sts")]
 
 
 def test_xliff_import_keeps_a_file_s_own_indentation(marked: Path, capsys, tmp_path: Path):
