@@ -296,7 +296,7 @@ def plan_import(root: Path, path: Path, shown: str) -> ImportPlan:
             continue
         key = f"{text.file}{KEY_SEPARATOR}{text.field}"
         if unit.source.rstrip("\n") != text.english.rstrip("\n"):
-            problem(key, _("the English of %(file)s:%(line)d %(field)s changed since the export", file=text.file,
+            problem(text.field, _("the English of %(file)s:%(line)d %(field)s changed since the export", file=text.file,
                            line=text.line, field=text.field),
                     _("run `i18n export` again and translate the current English (your tool's memory keeps your work)"))
             continue
@@ -305,7 +305,8 @@ def plan_import(root: Path, path: Path, shown: str) -> ImportPlan:
             continue
         chinese = _normalise(unit.target, text.english)
         if shape := structure_mismatch(text.english, chinese, text.markdown):
-            problem(key, _("the Chinese does not keep the English's Markdown structure: %(difference)s", difference=shape),
+            problem(text.field, _("the Chinese does not keep the English's Markdown structure: %(difference)s",
+                                  difference=shape),
                     _("keep the paragraphs (blank lines), the list items (`- `, `1. `) and the `####` headings of the "
                       "English"))
             continue
@@ -324,8 +325,7 @@ def _glossary_warnings(text: FieldText, chinese: str, glossary, shown: str, line
     from .glossary import glossary_misses
     from .models import Text
 
-    key = f"{text.file}{KEY_SEPARATOR}{text.field}"
-    return [Problem(shown, line, 1, key, _("'%(term)s' is not rendered as the glossary says", term=term),
+    return [Problem(shown, line, 1, text.field, _("'%(term)s' is not rendered as the glossary says", term=term),
                     _("use %(renderings)s (translations/glossary.yaml)", renderings=" / ".join(renderings)),
                     severity="warning")
             for _field, term, renderings in glossary_misses(Text(en=text.english, zh=chinese), glossary)]

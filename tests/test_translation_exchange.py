@@ -152,7 +152,7 @@ def test_import_refuses_a_unit_whose_english_changed_since_the_export(marked: Pa
                 if text == f'msgctxt "{CASE}#profile.name"') - 6  # the unit starts at its first comment
     assert code == 1 and out == ""
     assert err == (
-        f"{work}:{line}:1: {CASE}#profile.name: the English of {CASE}:30 profile.name changed since the export"
+        f"{work}:{line}:1: profile.name: the English of {CASE}:30 profile.name changed since the export"
         " — run `i18n export` again and translate the current English (your tool's memory keeps your work)\n"
         "1 error(s), 0 warning(s)\n"
     )
@@ -174,7 +174,7 @@ def test_import_refuses_unknown_units_and_broken_markdown(marked: Path, capsys, 
     before = snapshot(marked)
     code, _, err = run(marked, capsys, "i18n", "import", str(work))
     assert code == 1
-    assert f"{CASE}#profile.background: the Chinese does not keep the English's Markdown structure: " \
+    assert "profile.background: the Chinese does not keep the English's Markdown structure: " \
            "the English has 2 blocks, the Chinese 1" in err
     assert f"unknown unit '{CASE}#profile.title': no such file and field in the project" in err
     assert err.endswith("2 error(s), 0 warning(s)\n")
@@ -262,5 +262,5 @@ def test_import_warns_where_the_chinese_ignores_the_glossary(marked: Path, capsy
     line = next(i for i, text in enumerate(work.read_text(encoding="utf-8").splitlines(), 1)
                 if text == f'msgctxt "{CASE}#institution"') - 2
     assert code == 0 and out.splitlines()[0] == f"updated {CASE}: institution"
-    assert err == (f"{work}:{line}:1: warning: {CASE}#institution: 'Jagiellonian University' is not rendered as the"
+    assert err == (f"{work}:{line}:1: warning: institution: 'Jagiellonian University' is not rendered as the"
                    " glossary says — use 雅盖隆大学 (translations/glossary.yaml)\n")
