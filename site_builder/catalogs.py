@@ -1,93 +1,104 @@
 """Interface catalogs: extract the theme's and the code's strings, update each language's .po file.
 
-The theme's strings come from its templates; the messages editors see (validate,
-build, serve, new, i18n, the schema's help) from `_()` calls in site_builder/*.py.
+`i18n update` runs Babel's own command line with pybabel's defaults, so it writes
+exactly what these write (only the date stamps differ from run to run):
 
-Catalogs are compiled in memory at build time (i18n.load_translations), so
-only the .po files live in the repository.
+    pybabel extract -F babel.cfg -o translations/messages.pot .
+    pybabel update -i translations/messages.pot -d translations
+
+babel.cfg says where the strings are. Catalogs are compiled in memory at build
+time (i18n.load_translations); `pybabel compile -d translations` also works, and
+git ignores the .mo files it leaves.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
+import re
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po, write_po
+from babel.messages.frontend import CommandLineInterface, parse_mapping_cfg
+from babel.messages.pofile import read_po
 
-from .i18n import LANGUAGES, po_path
+from .i18n import LANGUAGES, TRANSLATIONS_DIR, po_path
 from .messages import _
-from .render import THEME_DIR
 
 log = logging.getLogger(__name__)
 
-POT_FILE = Path("translations") / "messages.pot"
-_METHOD_MAP = [("**.html", "jinja2"), ("**.xml", "jinja2")]
-_OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"},
-            "**.xml": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
-# The messages editors see: `_("...")` calls in the code (site_builder/messages.py).
-_CODE_DIR = "site_builder"
-_CODE_METHOD_MAP = [("**.py", "python")]
+POT_FILE = TRANSLATIONS_DIR / "messages.pot"
+MAPPING_FILE = Path("babel.cfg")
+_DATE_STAMP = re.compile(rb'^"(?:POT-Creation-Date|PO-Revision-Date): [^"]*\\n"\n', re.M)
 
 
 def extract_catalog(root: Path) -> Catalog:
-    """Return a template catalog of every interface string in the theme and the code."""
-    catalog = Catalog(project="cipnet-site-builder", version="1", charset="utf-8", fuzzy=False,
-                      copyright_holder="CIPnet site builder contributors")
-    templates = root / THEME_DIR / "templates"
+    """Return a template catalog of every interface string that babel.cfg points at."""
+    with (root / MAPPING_FILE).open(encoding="utf-8") as mapping:
+        method_map, options_map = parse_mapping_cfg(mapping, str(MAPPING_FILE))
+    catalog = Catalog(charset="utf-8", fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(templates), method_map=_METHOD_MAP, options_map=_OPTIONS
+        str(root), method_map=method_map, options_map=options_map
     ):
-        catalog.add(message, None, [(f"themes/default/templates/{filename}", lineno)], auto_comments=comments,
-                    context=context)
-    for filename, lineno, message, comments, context in extract_from_dir(
-        str(root / _CODE_DIR), method_map=_CODE_METHOD_MAP, keywords={"_": None}
-    ):
-        catalog.add(message, None, [(f"{_CODE_DIR}/{filename}", lineno)], auto_comments=comments, context=context)
-    # The fields' descriptions in the JSON Schema, which the models give in English.
-    from .schema import schema_strings
-
-    for message in schema_strings():
-        if message not in catalog:
-            catalog.add(message, None, [("site_builder/models.py", 0)])
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
 
 
-def _po_bytes(catalog: Catalog) -> bytes:
-    buffer = io.BytesIO()
-    # No creation dates or line numbers: the files change only when the strings do.
-    write_po(buffer, catalog, width=100, omit_header=False, no_location=False, include_lineno=False, sort_output=True)
-    return buffer.getvalue()
+def extract_models(fileobj, keywords, comment_tags, options):
+    """Extract models.py for Babel: its `_()` messages, then the descriptions the models give the JSON Schema.
+
+    babel.cfg names this extractor for site_builder/models.py, so that plain
+    `pybabel extract` finds the schema's help texts too.
+    """
+    from babel.messages.extract import extract_python
+
+    from .schema import schema_strings
+
+    source = fileobj.read()
+    found = set()
+    for lineno, funcname, message, comments in extract_python(io.BytesIO(source), keywords, comment_tags, options):
+        found.add(message)
+        yield lineno, funcname, message, comments
+    lines = source.decode("utf-8").splitlines()
+    for description in schema_strings():
+        if description in found:
+            continue
+        start = description[:40]
+        lineno = next((i for i, line in enumerate(lines, 1) if start in line), 1)  # where the text begins, if whole
+        yield lineno, None, description, []
+
+
+def _pybabel(*args: str) -> None:
+    """Run a pybabel command in this process; raise RuntimeError if it fails."""
+    try:
+        CommandLineInterface().run(["pybabel", "--quiet", *args])
+    except SystemExit as exc:  # Babel's command line exits on bad options or files
+        if exc.code:
+            raise RuntimeError(f"pybabel {' '.join(args)} failed (exit {exc.code})") from None
 
 
 def update_catalogs(root: Path) -> None:
-    """Extract the strings, write messages.pot, merge it into every language's .po."""
-    template = extract_catalog(root)
-    template.creation_date = template.revision_date = _fixed_date()
-    (root / POT_FILE).write_bytes(_po_bytes(template))
+    """Extract the strings into messages.pot and merge it into every language's .po, as pybabel does."""
+    targets = [root / POT_FILE] + [po_path(root, lang.code) for lang in LANGUAGES if lang.code != "en"]
+    before = {path: path.read_bytes() for path in targets if path.exists()}
+    # Relative paths: pybabel writes the locations (#: file:line) relative to the folder it runs in.
+    with contextlib.chdir(root):
+        _pybabel("extract", "-F", str(MAPPING_FILE), "-o", str(POT_FILE), ".")
+        for lang in LANGUAGES:
+            if lang.code != "en" and not po_path(root, lang.code).exists():
+                _pybabel("init", "-i", str(POT_FILE), "-d", str(TRANSLATIONS_DIR), "-l", lang.babel)
+        _pybabel("update", "-i", str(POT_FILE), "-d", str(TRANSLATIONS_DIR))
+    # pybabel stamps the date on every run; a run that changed no message leaves the files as they were.
+    for path, old in before.items():
+        if _DATE_STAMP.sub(b"", path.read_bytes()) == _DATE_STAMP.sub(b"", old):
+            path.write_bytes(old)
     for lang in LANGUAGES:
         if lang.code == "en":
             continue  # English is the source language
         path = po_path(root, lang.code)
-        if path.exists():
-            catalog = read_po(io.BytesIO(path.read_bytes()), locale=lang.babel)
-        else:
-            catalog = Catalog(locale=lang.babel)
-        catalog.update(template, no_fuzzy_matching=True)
-        catalog.fuzzy = False
-        catalog.project, catalog.version = "cipnet-site-builder", "1"
-        catalog.copyright_holder = "CIPnet site builder contributors"
-        catalog.creation_date = catalog.revision_date = _fixed_date()
-        catalog.obsolete.clear()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(_po_bytes(catalog))
-        untranslated = [m.id for m in catalog if m.id and not m.string]
-        log.info("%s", _("%(file)s: %(count)d strings, %(untranslated)d untranslated", file=path.relative_to(root),
-                         count=len([m for m in catalog if m.id]), untranslated=len(untranslated)).render())
-
-
-def _fixed_date():
-    import datetime as dt
-
-    return dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+        catalog = read_po(io.BytesIO(path.read_bytes()), locale=lang.babel)
+        messages = [m for m in catalog if m.id]
+        untranslated = [m for m in messages if not m.string or m.fuzzy]
+        log.info("%s", _("%(file)s: %(count)d strings, %(untranslated)d to translate or review", file=path.relative_to(root),
+                         count=len(messages), untranslated=len(untranslated)).render())

@@ -354,9 +354,45 @@ def _parser() -> argparse.ArgumentParser:
     i18n_commands = p.add_subparsers(dest="i18n_command", metavar="ACTION", required=True)
     i18n_commands.add_parser("status", parents=[common], help=_(
         "report missing or stale translations of the content (exit 1 if any)").render())
-    s = i18n_commands.add_parser("mark", parents=[common], help=_(
-        "record that the Chinese text of these files matches their English").render())
-    s.add_argument("files", nargs="+")
+    s = i18n_commands.add_parser(
+        "mark", parents=[common],
+        help=_("record that the Chinese of these fields was translated from their current English").render(),
+        description=_("Record that the Chinese of the named fields was (re)translated from their current English: "
+                      "`i18n mark cases/x.yaml profile.name impact.awards`. A field name covers the texts inside it "
+                      "(`profile.keywords`). With --all, every argument is a file and all its fields are marked."
+                      ).render())
+    s.add_argument("file", help=_("the content file").render())
+    s.add_argument("fields", nargs="*", metavar="FIELD", help=_("field paths as `i18n status` shows them").render())
+    s.add_argument("--all", action="store_true",
+                   help=_("mark every field of the files given (each argument is a file)").render())
+    s = i18n_commands.add_parser(
+        "export", parents=[common],
+        help=_("write the content's texts for translation tools as PO and XLIFF 1.2, and the glossary "
+               "(into exchange/)").render(),
+        description=_("Write one unit per bilingual text, keyed by file and field, with the English as source, the "
+                      "current Chinese as target, its state (new, stale, translated), the glossary terms as notes "
+                      "and, for a stale unit, the English its Chinese was made from.").render())
+    s.add_argument("files", nargs="*", help=_("content files to export (default: all)").render())
+    s.add_argument("--format", choices=("po", "xliff", "all"), default="all",
+                   help=_("exchange format (default: both)").render())
+    s.add_argument("--output", "-o", metavar="DIR", help=_("folder to write into (default: exchange/)").render())
+    s.add_argument("--pending", action="store_true", help=_("only the units that are new or stale").render())
+    s = i18n_commands.add_parser(
+        "import", parents=[common],
+        help=_("check a translated PO or XLIFF file, write its Chinese into the content, mark it fresh").render(),
+        description=_("Read a PO or XLIFF file made by `i18n export` and translated. Every unit is checked first "
+                      "(known file and field, English unchanged since the export, Markdown structure kept); any "
+                      "problem is reported with its place and nothing is written. Units still marked for review "
+                      "(fuzzy, needs-review) are left as they are.").render())
+    s.add_argument("file", help=_("the translated .po or .xlf file").render())
+    s = i18n_commands.add_parser(
+        "glossary", parents=[common],
+        help=_("write translations/glossary.yaml for translation tools as TBX and CSV (into exchange/)").render())
+    s.add_argument("--format", choices=("tbx", "csv", "all"), default="all", help=_("format (default: both)").render())
+    s.add_argument("--output", "-o", metavar="DIR", help=_("folder to write into (default: exchange/)").render())
+    i18n_commands.add_parser("migrate", parents=[common], help=_(
+        "upgrade translations/content-sources.json from fingerprints alone to the English itself "
+        "(keeps every fresh and stale state)").render())
     i18n_commands.add_parser("update", parents=[common], help=_(
-        "extract interface strings, update and compile the catalogs").render())
+        "extract the interface strings (babel.cfg) and update the catalogs, as pybabel extract + update do").render())
     return parser

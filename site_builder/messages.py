@@ -2,7 +2,7 @@
 
 A message is written once, in English, as `_("'%(value)s' is not a date", value=v)`;
 `python -m site_builder i18n update` extracts it with the theme's strings into
-translations/messages.pot, and its Chinese lives in translations/zh/LC_MESSAGES/messages.po.
+translations/messages.pot, and its Chinese lives in translations/zh_CN/LC_MESSAGES/messages.po.
 A `Message` is a `str` holding the English text, and keeps its template and values so
 that it can be shown in either language later: the live preview shows the same problems
 in English on an English page and in Chinese on a Chinese one.
