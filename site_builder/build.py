@@ -1,23 +1,29 @@
-"""The build: load → validate → model → render → write, in that order.
+"""The full build: load → validate → model → render → write, in that order.
 
-Nothing touches the output folder until every file validated and every page
-rendered; the finished build is then swapped in whole (see write.py).
+One of the pipeline's two drivers (the other is serve.py): it runs every target
+of the site whole into a staging folder, indexes it for search and swaps it in
+place of the output folder. Nothing touches the output folder until every file
+validated and every page rendered.
 """
 from __future__ import annotations
 
 import json
 import logging
-import shutil
+import tempfile
 import time
 import unicodedata
 from pathlib import Path
 
+import jinja2
+
 from .content import Site, load_site
 from .messages import Message, _
+from .paths import JINJA_CACHE, PDF_CACHE
+from .pipeline import run_full, write_targets
 from .problems import Problem
-from .render import Output, PdfInfo, missing_address, render_site
+from .render import Output, PdfInfo, Target, missing_address, site_targets
 from .search import search_files
-from .write import check_complete, new_staging, output_lock, publish, write_files
+from .write import output_lock
 
 log = logging.getLogger(__name__)
 
@@ -44,23 +50,17 @@ def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, ba
     if pdf:
         mark = stage(_("PDF editions: %(count)d (%(pages)s pages)", count=len(pdfs),
                        pages=" + ".join(str(info.pages) for info in pdfs.values())), mark)
-    outputs = render_site(site, base_url=base_url, pdfs=pdfs) + pdf_outputs
-    pages = sum(1 for o in outputs if str(o.path).endswith(".html"))
-    mark = stage(_("rendered %(pages)d pages", pages=pages), mark)
+    targets = site_targets(site, base_url=base_url, pdfs=pdfs, template_cache=compiled_templates(root))
+    targets += [Target(o.path, _constant(o.body)) for o in pdf_outputs]
+    pages = sum(1 for t in targets if t.path.endswith(".html"))
     if search:
         index = search_files(site)
-        outputs += index
+        targets += [Target(o.path, _constant(o.body)) for o in index]
         mark = stage(_("search index: %(pages)d pages", pages=_indexed_pages(index)), mark)
-    with output_lock(output):  # a second build into the same folder waits for this one
-        staging = new_staging(output)
-        try:
-            count = write_files(outputs, staging)
-            mark = stage(_("wrote %(count)d files", count=count), mark)
-            check_complete(staging, (o.path for o in outputs))
-            publish(staging, output)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+    # Pages are rendered and written together, in worker processes: one stage for both.
+    count = run_full(targets, output)
+    stage(_("rendered %(pages)d pages", pages=pages), mark)
+    stages.append((_("wrote %(count)d files", count=count), 0.0))
     if not pdf:
         stages.append((_("PDF editions: not built (--no-pdf)"), 0.0))
     if not search:
@@ -74,19 +74,23 @@ def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, ba
     return site
 
 
+def _constant(body: bytes):
+    return lambda: body
+
+
 def _indexed_pages(index: list[Output]) -> int:
     """Return how many pages the search index holds, in all languages."""
     return sum(json.loads(file.body)["documentCount"] for file in index)
 
 
-def render_pdfs(site: Site) -> tuple[list, dict[str, PdfInfo]]:
-    """Return the PDF files and what the website needs to know about them.
+def render_pdfs(site: Site) -> tuple[list[Output], dict[str, PdfInfo]]:
+    """Return the PDF files and what the website needs to know about them, rendered in parallel.
 
     An edition whose inputs did not change since the last build is taken from .cache/pdf/.
     """
-    from .pdf import CACHE_DIR, render_editions
+    from .pdf import render_editions
 
-    return render_editions(site, cache=site.root / CACHE_DIR)
+    return render_editions(site, cache=site.root / PDF_CACHE)
 
 
 def build_pdfs_only(root: Path, output: Path, *, draft: bool = False) -> None:
@@ -95,9 +99,33 @@ def build_pdfs_only(root: Path, output: Path, *, draft: bool = False) -> None:
     _warn(warnings)
     files, pdfs = render_pdfs(site)
     with output_lock(output):
-        write_files(files, output)
+        write_targets([Target(o.path, _constant(o.body)) for o in files], output)
     for info in pdfs.values():
         log.info("%s", _("wrote %(file)s (%(pages)d pages)", file=output / info.file, pages=info.pages).render())
+
+
+def compiled_templates(root: Path) -> jinja2.BytecodeCache | None:
+    """Return Jinja's on-disk cache of compiled templates under .cache/jinja/ (None where it cannot be written).
+
+    Compiling the theme's templates costs more than a third of a second on every
+    build; Jinja recompiles a template only when its source changes. The drivers
+    hand it to the renderer, which stays pure.
+    """
+    folder = root / JINJA_CACHE
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):  # Jinja writes its cache files this way, and would raise
+            pass
+    except OSError as exc:
+        if folder not in _WARNED:
+            _WARNED.add(folder)
+            log.warning("%s", _("building without the template cache: %(folder)s: %(reason)s", folder=str(folder),
+                                reason=exc.strerror).render())
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+_WARNED: set[Path] = set()
 
 
 def _warn(warnings: list[Problem]) -> None:

@@ -23,7 +23,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import CommandLineInterface, parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from .i18n import LANGUAGES, TRANSLATIONS_DIR, po_path
+from .languages import LANGUAGES, po_path
+from .paths import TRANSLATIONS_DIR
 from .messages import _
 
 log = logging.getLogger(__name__)

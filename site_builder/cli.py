@@ -1,7 +1,8 @@
 """The command line: `python -m site_builder COMMAND` (also installed as `site-builder`).
 
 Exit codes: 0 ok, 1 content errors, 2 usage errors, 3 environment errors (a folder that
-cannot be written, a full disk, another build holding the output folder too long).
+cannot be written, a full disk, another build holding the output folder too long, a missing
+font, a failing search indexer).
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from pathlib import Path
 
 from . import __version__, content
 from .messages import Message, _, language_from_environment, set_language
-from .problems import ContentError, Problem
+from .paths import CASES_DIR, GUIDE_FILE, OUTPUT_DIR, is_project
+from .problems import ContentError, EnvironmentProblem, Problem, report
 
 log = logging.getLogger("site_builder")
 
@@ -54,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     except ContentError as exc:
         report(exc.problems)
         return EXIT_CONTENT
+    except EnvironmentProblem as exc:
+        report(exc.problems)
+        return EXIT_ENVIRONMENT
     except KeyboardInterrupt:
         print(_("interrupted"), file=sys.stderr)
         return 130
@@ -85,23 +90,12 @@ def describe_os_error(exc: OSError) -> str:
     return f"{path}: {cause}"
 
 
-def report(problems: list[Problem]) -> None:
-    """Print problems one per line, then a count."""
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
-    if problems:
-        print(_("%(errors)d error(s), %(warnings)d warning(s)", errors=errors, warnings=warnings).render(),
-              file=sys.stderr)
-
-
 def _project(args: argparse.Namespace) -> Path:
     root = Path(args.project).resolve()
-    if not content.is_project(root):
+    if not is_project(root):
         raise UsageError(_("%(root)s is not a guide project (no %(guide)s and %(cases)s/); run the command from "
-                           "the project's folder or pass --project", root=root, guide=content.GUIDE_FILE,
-                           cases=content.CASES_DIR).render())
+                           "the project's folder or pass --project", root=root, guide=GUIDE_FILE,
+                           cases=CASES_DIR).render())
     return root
 
 
@@ -181,9 +175,9 @@ def cmd_new(args: argparse.Namespace) -> int:
     section = next_section(site_guide, args.partner, taken)
     case_id = args.id or default_id(section)
     try:
-        from .models import _check_slug
+        from .models import check_slug
 
-        _check_slug(case_id)
+        check_slug(case_id)
     except ValueError:
         suggestion = "-".join(filter(None, "".join(c if c.isalnum() and c.isascii() else " "
                                                    for c in case_id.lower()).split())) or "my-case"
@@ -191,7 +185,7 @@ def cmd_new(args: argparse.Namespace) -> int:
                            "(no spaces, capitals or Chinese), e.g. nankai-tech-transfer-office; it becomes the file "
                            "name and the page's address. Try --id %(suggestion)s",
                            id=case_id, suggestion=suggestion).render()) from None
-    path = root / content.CASES_DIR / f"{case_id}.yaml"
+    path = root / CASES_DIR / f"{case_id}.yaml"
     if path.exists():
         raise UsageError(_("%(file)s already exists; choose another --id", file=path.relative_to(root)).render())
     path.write_text(render_case(site_guide, args.partner, case_id, section), encoding="utf-8")
@@ -204,7 +198,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
     root = _project(args)
-    output = Path(args.output) if args.output else root / "output"
+    output = Path(args.output) if args.output else root / OUTPUT_DIR
     build(root, output, draft=args.draft, pdf=not args.no_pdf, base_url=args.base_url, search=not args.no_search)
     return EXIT_OK
 
@@ -213,7 +207,7 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     from .build import build_pdfs_only
 
     root = _project(args)
-    output = Path(args.output) if args.output else root / "output"
+    output = Path(args.output) if args.output else root / OUTPUT_DIR
     build_pdfs_only(root, output, draft=args.draft)
     return EXIT_OK
 
@@ -292,7 +286,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="site-builder",
         description=_("Build the CIPnet Good Practices Guide (D1.2.3): a bilingual website and PDF editions.").render(),
         epilog=_("Exit codes: 0 ok, 1 content errors, 2 usage errors, 3 environment errors (unwritable folder, "
-                 "full disk, output busy).").render(),
+                 "full disk, output busy, missing font, search indexer failed).").render(),
         parents=[_common_options(top=True)],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",

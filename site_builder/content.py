@@ -11,28 +11,30 @@ import functools
 import hashlib
 import io
 import logging
+import pickle
 import re
+import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import pydantic
+import yaml
 from pydantic import BaseModel
 
+from . import models, validate, yamlsource
+from .languages import LANGUAGE_CODES
 from .messages import Message, _
-from .models import LANGUAGES, Case, CaseChapter, Guide, NeedsAnalysis, Policy, RichText, Text
+from .models import Case, CaseChapter, Guide, NeedsAnalysis, Policy, RichText, Text
+from .paths import CASES_DIR, GUIDE_FILE, NEEDS_FILE, PARSE_CACHE, POLICIES_DIR, is_project  # noqa: F401  -- also read as content.*
 from .problems import ContentError, Problem, display_path
 from .validate import validate_document
+from .write import replace_file
 from .yamlsource import NotRegularFile, YamlDocument, dotted, load_yaml, read_regular_file
 
 log = logging.getLogger(__name__)
 
-CASES_DIR = "cases"
-POLICIES_DIR = "policies"
-GUIDE_FILE = Path("guide") / "guide.yaml"
-NEEDS_FILE = Path("guide") / "needs-analysis.yaml"
 IMAGES_DIR = PurePosixPath(CASES_DIR) / "images"
 IMAGE_FORMATS = {"PNG": (".png",), "JPEG": (".jpg", ".jpeg"), "GIF": (".gif",), "WEBP": (".webp",)}
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -65,7 +67,15 @@ class Site:
 
     def updates_of(self, case: Case) -> list[Case]:
         """Return the cases that update `case`."""
-        return [c for c in self.cases if c.update_of == case.id]
+        return self._updates.get(case.id, [])
+
+    @functools.cached_property
+    def _updates(self) -> dict[str, list[Case]]:
+        updates: dict[str, list[Case]] = {}
+        for c in self.cases:
+            if c.update_of is not None:
+                updates.setdefault(c.update_of, []).append(c)
+        return updates
 
     def policies_for(self, case: Case) -> list[Policy]:
         """Return the policies that share a theme with `case`."""
@@ -88,11 +98,6 @@ class Site:
         number = case.section.rsplit(".", 1)[0]
         chapter = next(ch for ch in self.guide.case_chapters if any(s.number == number for s in ch.sections))
         return chapter, number
-
-
-def is_project(root: Path) -> bool:
-    """Return whether `root` looks like a guide project."""
-    return (root / GUIDE_FILE).is_file() and (root / CASES_DIR).is_dir()
 
 
 def case_files(root: Path) -> list[Path]:
@@ -137,14 +142,16 @@ def taken_sections(root: Path) -> set[str]:
     return taken
 
 
-def load_site(root: Path, *, draft: bool = False, files: list[Path] | None = None) -> tuple[Site, list[Problem]]:
+def load_site(root: Path, *, draft: bool = False, files: list[Path] | None = None,
+              parsed: ParsedFiles | None = None) -> tuple[Site, list[Problem]]:
     """Load and check the project at `root`; return the Site and its warnings.
 
     Raise ContentError with every problem found when anything is wrong. With
-    `files`, those case files are checked in place of the project's own.
+    `files`, those case files are checked in place of the project's own. With
+    `parsed`, files read before are taken from it (see ParsedFiles).
     """
     problems: list[Problem] = []
-    guide_doc, guide = _load(root, root / GUIDE_FILE, Guide, problems)
+    guide_doc, guide = _load(root, root / GUIDE_FILE, Guide, problems, parsed)
     needs_path = root / NEEDS_FILE
     if files is None:
         chosen_cases, chosen_policies = case_files(root), policy_files(root)
@@ -155,9 +162,9 @@ def load_site(root: Path, *, draft: bool = False, files: list[Path] | None = Non
         chosen_needs = next((f for f, kind in kinds.items() if kind is NeedsAnalysis), None)
         chosen_cases = [f for f, kind in kinds.items() if kind is Case]
     # A case file named on the command line may be a draft under any name; the project's own are named by id.
-    loaded = _load_all(root, chosen_cases, Case, problems, named_by_id=files is None)
-    policies = _load_all(root, chosen_policies, Policy, problems, named_by_id=True)
-    needs_doc, needs = _load(root, chosen_needs, NeedsAnalysis, problems) if chosen_needs else (None, None)
+    loaded = _load_all(root, chosen_cases, Case, problems, named_by_id=files is None, parsed=parsed)
+    policies = _load_all(root, chosen_policies, Policy, problems, named_by_id=True, parsed=parsed)
+    needs_doc, needs = _load(root, chosen_needs, NeedsAnalysis, problems, parsed) if chosen_needs else (None, None)
     if guide_doc and guide:
         problems += _check_guide(guide_doc, guide)
         problems += _check_cases(root, guide, loaded, draft)
@@ -178,11 +185,11 @@ def load_site(root: Path, *, draft: bool = False, files: list[Path] | None = Non
 
 
 def _load_all(root: Path, paths: list[Path], model: type[BaseModel], problems: list[Problem], *,
-              named_by_id: bool) -> list[tuple[YamlDocument, Any]]:
+              named_by_id: bool, parsed: ParsedFiles | None = None) -> list[tuple[YamlDocument, Any]]:
     """Load files of one model; with `named_by_id`, each file's name must be its id."""
     loaded = []
     for path in paths:
-        doc, item = _load(root, path, model, problems)
+        doc, item = _load(root, path, model, problems, parsed)
         if doc and item:
             loaded.append((doc, item))
             if named_by_id and item.id != path.stem:
@@ -191,40 +198,63 @@ def _load_all(root: Path, paths: list[Path], model: type[BaseModel], problems: l
     return loaded
 
 
-_file_cache: ContextVar[dict | None] = ContextVar("_file_cache", default=None)
+class ParsedFiles(dict):
+    """What reading and checking each file gave, by path: for callers that load the same project again and again.
 
-
-@contextmanager
-def reusing_files(cache: dict):
-    """Within this block, load_site reuses the checked form of every file whose bytes it saw before.
-
-    For callers that load the same project again and again (the live preview); the
-    cache maps a file's path and bytes to what reading and validating it gave.
+    The live preview keeps one and forgets the paths its watcher saw change, so that
+    a pass reads again only the files that changed.
     """
-    token = _file_cache.set(cache)
-    try:
-        yield
-    finally:
-        _file_cache.reset(token)
+
+    def forget(self, root: Path, changed: set[str]) -> None:
+        """Forget the files at these project paths (relative to `root`)."""
+        for name in changed:
+            self.pop(root / name, None)
 
 
-def _load(root: Path, path: Path, model: type[BaseModel], problems: list[Problem]):
-    cache = _file_cache.get()
-    if cache is None:
+def _load(root: Path, path: Path, model: type[BaseModel], problems: list[Problem], parsed: ParsedFiles | None = None):
+    if parsed is None:
         return _read(root, path, model, problems)
-    try:
-        key = (root, path, model, hashlib.blake2b(read_regular_file(path, 2 * 1024 * 1024)).digest())
-    except OSError:  # unreadable: _read reports it
-        return _read(root, path, model, problems)
-    if key not in cache:
+    if path not in parsed:
         found: list[Problem] = []
-        cache[key] = (_read(root, path, model, found), found)
-    loaded, found = cache[key]
+        parsed[path] = (_read(root, path, model, found), found)
+    loaded, found = parsed[path]
     problems += found
     return loaded
 
 
+@functools.lru_cache(maxsize=1)
+def reader_version() -> bytes:
+    """Return a fingerprint of the code that reads and checks a file, so that a change to it empties the parse cache."""
+    digest = hashlib.sha256(f"{sys.version}|pydantic {pydantic.VERSION}|yaml {yaml.__version__}".encode())
+    for module in (yamlsource, models, validate):
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.digest()
+
+
 def _read(root: Path, path: Path, model: type[BaseModel], problems: list[Problem]):
+    """Read and check one file, through the parse cache in .cache/parsed/ when it can be used."""
+    try:
+        raw = read_regular_file(path, 2 * 1024 * 1024)  # never a pipe or a device: it could block
+    except OSError:  # _parse reports it, located
+        return _parse(root, path, model, problems)
+    key = hashlib.sha256(reader_version() + b"\0" + str(path).encode() + b"\0" + model.__name__.encode() + b"\0"
+                         + raw).hexdigest()
+    cached = root / PARSE_CACHE / f"{key}.pickle"
+    try:
+        loaded, found = pickle.loads(cached.read_bytes())
+    except Exception:  # missing, or written by another version: read the file
+        found = []
+        loaded = _parse(root, path, model, found)
+        try:
+            replace_file(root / PARSE_CACHE, cached.name, pickle.dumps((loaded, found), pickle.HIGHEST_PROTOCOL))
+        except OSError as error:  # a read-only project still builds
+            log.debug("parse cache not written: %s", error)
+    problems += found
+    return loaded
+
+
+def _parse(root: Path, path: Path, model: type[BaseModel], problems: list[Problem]):
     file = display_path(path, root)
     try:
         doc = load_yaml(path, file)
@@ -422,7 +452,7 @@ def _check_languages(doc: YamlDocument, model: BaseModel, draft: bool) -> list[P
     severity = "warning" if draft else "error"
     problems = []
     for path, text in iter_texts(model):
-        for lang in LANGUAGES:
+        for lang in LANGUAGE_CODES:
             if not text.get(lang):
                 other = "zh" if lang == "en" else "en"
                 if not text.get(other):
@@ -465,7 +495,7 @@ def _check_rich_text(doc: YamlDocument, model: BaseModel, draft: bool) -> list[P
     for path, text in iter_texts(model):
         if not isinstance(text, RichText):
             continue
-        for lang in LANGUAGES:
+        for lang in LANGUAGE_CODES:
             where = path + (lang,)
             style, first, last = doc.scalars.get(where, (None, 0, 0))
             value = text.get(lang)

@@ -1,6 +1,7 @@
 """The ways readers can narrow the list of cases: region, country, partner, institution, theme, keyword, target group."""
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
 from functools import lru_cache
@@ -158,25 +159,46 @@ def facet_keys(facets: tuple[Facet, ...]) -> dict[str, list[str]]:
 
 
 def related_cases(site: Site, limit: int = 3) -> dict[str, list[Case]]:
-    """Return, by case id, the cases sharing the most keywords and themes with each case.
+    """Return, by case id, the cases sharing the most keywords and themes with each case (ties: guide order).
 
-    Counted through an index from each tag to its cases, so the cost grows with
-    the cases that share tags, not with every pair of cases.
+    Linear in the number of cases for a corpus whose cases fall into a bounded number
+    of keyword-and-theme combinations: cases with the same keywords and themes score
+    alike against any other case, so each such group offers only its first few
+    members; cases that share no keyword are scored by their themes alone, through
+    the groups of cases with the same themes. `site.cases` is in guide order, so a
+    case's index is its section key, computed once by the loader.
     """
-    tags = {c.id: {slugify(k.en) for k in c.profile.keywords} | {f"theme:{t}" for t in c.themes} for c in site.cases}
-    holders: dict[str, list[Case]] = {}
-    for case in site.cases:
-        for tag in tags[case.id]:
-            holders.setdefault(tag, []).append(case)
+    cases = site.cases
+    keywords = [frozenset(slugify(k.en) for k in c.profile.keywords) for c in cases]
+    themes = [frozenset(c.themes) for c in cases]
+    groups: dict[tuple[frozenset[str], frozenset[str]], list[int]] = {}  # same keywords and themes → indices
+    by_themes: dict[frozenset[str], list[int]] = {}  # same themes → indices, in guide order
+    for i in range(len(cases)):
+        groups.setdefault((keywords[i], themes[i]), []).append(i)
+        by_themes.setdefault(themes[i], []).append(i)
+    keyword_groups: dict[str, list[tuple[frozenset[str], frozenset[str]]]] = {}
+    for key in groups:
+        for keyword in key[0]:
+            keyword_groups.setdefault(keyword, []).append(key)
     related = {}
-    for case in site.cases:
-        scores: dict[str, int] = {}
-        others: dict[str, Case] = {}
-        for tag in tags[case.id]:
-            for other in holders[tag]:
-                if other.id != case.id:
-                    scores[other.id] = scores.get(other.id, 0) + 1
-                    others[other.id] = other
-        ranked = sorted(others.values(), key=lambda o: (-scores[o.id], o.section_key))
-        related[case.id] = ranked[:limit]
+    for i, case in enumerate(cases):
+        mine_k, mine_t = keywords[i], themes[i]
+        scores: dict[int, int] = {}
+        for key in {key for keyword in mine_k for key in keyword_groups[keyword]}:
+            score = len(key[0] & mine_k) + len(key[1] & mine_t)
+            for j in [j for j in groups[key] if j != i][:limit]:  # the rest of the group ranks after these
+                scores[j] = score
+        for group_themes, members in by_themes.items():
+            shared = len(group_themes & mine_t)
+            if not shared:
+                continue
+            taken = 0
+            for j in members:
+                if taken == limit:
+                    break
+                if j != i and mine_k.isdisjoint(keywords[j]):  # those sharing a keyword were scored above
+                    scores[j] = shared
+                    taken += 1
+        best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
+        related[case.id] = [cases[j] for j, _ in best]
     return related

@@ -16,10 +16,10 @@ from pydantic import BaseModel
 
 from .content import iter_texts
 from .messages import _
+from .paths import GLOSSARY_FILE
 from .problems import Problem, display_path
 from .yamlsource import dotted, load_yaml
 
-GLOSSARY_FILE = Path("translations") / "glossary.yaml"
 
 
 @dataclass(frozen=True)

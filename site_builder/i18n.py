@@ -10,69 +10,22 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import logging
 import sys
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
-from babel.support import NullTranslations, Translations
 
 from .freshness import SOURCES_FILE, fingerprint  # noqa: F401  (kept as this module's public names)
+from .languages import LANGUAGE, LANGUAGES, Language, load_translations, po_path  # noqa: F401  -- also read through i18n
+from .paths import MESSAGES_DOMAIN, TRANSLATIONS_DIR  # noqa: F401
 from .problems import ContentError
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Language:
-    """A language the site is published in."""
-
-    code: str  # content key and URL prefix
-    babel: str  # locale: Babel's, the catalog's folder and `Language:` header (gettext form)
-    html: str  # html lang / hreflang, XLIFF and TBX (the same locale in BCP 47 form)
-    name: str  # the language's own name, for the switcher
-
-
-LANGUAGES = (
-    Language("en", "en_GB", "en", "English"),
-    Language("zh", "zh_CN", "zh-CN", "中文"),
-)
-LANGUAGE = {lang.code: lang for lang in LANGUAGES}
-
-TRANSLATIONS_DIR = Path("translations")
-DOMAIN = "messages"
-
-
-def po_path(root: Path, code: str) -> Path:
-    """Return the interface catalog of a language, where pybabel keeps it (translations/<locale>/LC_MESSAGES/)."""
-    return root / TRANSLATIONS_DIR / LANGUAGE[code].babel / "LC_MESSAGES" / f"{DOMAIN}.po"
-
-
-def load_translations(root: Path, code: str) -> NullTranslations:
-    """Return the interface translations for a language (English is the source language)."""
-    if code == "en":
-        return NullTranslations()
-    path = po_path(root, code)
-    if not path.exists():
-        log.warning("WARNING: no interface catalog at %s; the %s pages will show English labels", path, code)
-        return NullTranslations()
-    return _compile(path.read_bytes(), code)
-
-
-@lru_cache(maxsize=8)
-def _compile(po_bytes: bytes, code: str) -> Translations:
-    catalog = read_po(io.BytesIO(po_bytes), locale=LANGUAGE[code].babel)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
+DOMAIN = MESSAGES_DOMAIN
 
 
 def format_partial_date(value: str, code: str) -> str:

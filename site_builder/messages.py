@@ -61,7 +61,7 @@ def _fill(template: str, params: dict[str, Any], lang: str) -> str:
 
 @lru_cache(maxsize=4)
 def _translations(lang: str):
-    from .i18n import load_translations  # late: i18n imports Babel, which plain English runs never need
+    from .languages import load_translations  # late: it imports Babel, which plain English runs never need
 
     return load_translations(_CODE_ROOT, lang)
 

@@ -15,9 +15,9 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from .languages import LANGUAGE_CODES as LANGUAGES  # noqa: F401  -- the content keys of a Text
 from .messages import _
 
-LANGUAGES = ("en", "zh")
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SECTION_PATTERN = r"^[1-9][0-9]*(\.[1-9][0-9]*){1,2}$"
@@ -51,7 +51,8 @@ class RichText(Text):
 
 # --- Scalar types -------------------------------------------------------------------
 
-def _check_slug(value: str) -> str:
+def check_slug(value: str) -> str:
+    """Return `value` when it is a valid id; raise a validation error with a fix hint otherwise."""
     if not re.fullmatch(SLUG_PATTERN, value):
         suggestion = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "my-case"
         raise content_error(
@@ -61,7 +62,7 @@ def _check_slug(value: str) -> str:
     return value
 
 
-Slug = Annotated[str, AfterValidator(_check_slug), Field(json_schema_extra={"pattern": SLUG_PATTERN})]
+Slug = Annotated[str, AfterValidator(check_slug), Field(json_schema_extra={"pattern": SLUG_PATTERN})]
 
 
 def _section_not_float(value: object) -> object:

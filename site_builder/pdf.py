@@ -49,10 +49,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .content import Site
-from .i18n import LANGUAGES
+from .languages import LANGUAGES
 from .messages import _
-from .problems import ContentError, Problem
-from .render import THEME_DIR, Output, PdfInfo, Renderer, build_timestamp
+from .paths import PDF_STYLESHEET
+from .problems import EnvironmentProblem, Problem
+from .render import Output, PdfInfo, Renderer, build_timestamp
 from .write import replace_file
 
 log = logging.getLogger(__name__)
@@ -62,9 +63,8 @@ FONT_FAMILIES = ("Noto Sans", CJK_FONT)  # the faces pdf.css names; their files 
 # Tagged, with the document language and title; declared PDF/UA-1 because the structure tree is made to
 # pass the independent checkers (tests/test_pdf.py; see "Tagging" below).
 PDF_VARIANT = "pdf/ua-1"
-STYLESHEET = THEME_DIR / "static" / "pdf.css"
+STYLESHEET = PDF_STYLESHEET  # read by the tests as pdf.STYLESHEET
 TEMPLATE = "pdf/guide.html"
-CACHE_DIR = Path(".cache") / "pdf"
 CACHE_KEEP = 2  # cached PDFs kept per language (the current one and the one before)
 RENDERING_PACKAGES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools")
 
@@ -311,9 +311,9 @@ def check_fonts() -> None:
     except OSError:
         found = ""
     if CJK_FONT not in found:
-        raise ContentError([Problem("fonts", 0, 0, "", _("the font '%(font)s' is not installed, so the Chinese PDF "
-                                                         "would show blank boxes", font=CJK_FONT),
-                                    _("install Debian's fonts-noto-cjk (./bootstrap.sh does)"))])
+        raise EnvironmentProblem([Problem("fonts", 0, 0, "", _("the font '%(font)s' is not installed, so the Chinese "
+                                                               "PDF would show blank boxes", font=CJK_FONT),
+                                          _("install Debian's fonts-noto-cjk (./bootstrap.sh does)"))])
 
 
 # --- Chinese setting ------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Located problems in content files: what is wrong, where, and how to fix it."""
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -70,6 +71,17 @@ def capped(problems: list[Problem], limit: int = MAX_PER_FILE) -> list[Problem]:
     return kept
 
 
+class EnvironmentProblem(Exception):
+    """Raised when the machine lacks something a build needs (a font, the search indexer); not the content's fault.
+
+    The command line exits with status 3 for it, as for a folder it cannot write.
+    """
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = sorted(problems)
+
+
 def display_path(path: Path, root: Path | None = None) -> str:
     """Return `path` relative to `root` (or the working directory) when it lies inside it."""
     for base in (root, Path.cwd()):
@@ -80,3 +92,14 @@ def display_path(path: Path, root: Path | None = None) -> str:
         except ValueError:
             continue
     return str(path)
+
+
+def report(problems: list[Problem]) -> None:
+    """Print problems one per line on standard error, then a count."""
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if problems:
+        print(_("%(errors)d error(s), %(warnings)d warning(s)", errors=errors, warnings=warnings).render(),
+              file=sys.stderr)

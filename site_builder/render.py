@@ -1,4 +1,8 @@
-"""Render the website: Site → output files, in each language. Pure: nothing here writes to disk."""
+"""Render the website: Site → targets (output path, how to make its bytes, the sources it reads). Pure: nothing here writes.
+
+`site_targets` is the one list of the website's files, in the order a full build
+writes them; pipeline.py runs it whole (build) or live (serve).
+"""
 from __future__ import annotations
 
 import csv
@@ -8,10 +12,10 @@ import json
 import logging
 import os
 import posixpath
-import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
@@ -23,18 +27,17 @@ from .content import Site, image_output_path
 from .facets import build_facets, facet_keys, in_reading_order, keyword_keys, related_cases, slugify
 from babel.numbers import format_decimal
 
-from .i18n import LANGUAGE, LANGUAGES, format_number, format_partial_date, load_translations
+from .i18n import format_number, format_partial_date, load_translations
+from .languages import LANGUAGE, LANGUAGES
 from .markup import plain_text, render_markdown, typographic
-from .models import Case, Text
+from .models import Case, Policy, Text
 from .outline import contents, subheadings_at, with_anchors
 from .messages import _
+from .paths import CASES_DIR, GUIDE_DIR, GUIDE_FILE, POLICIES_DIR, STATIC_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR
 from .problems import Problem, display_path
 from .typography import ELLIPSIS, WORD_GAP, person_name, tidy_spacing
 
 log = logging.getLogger(__name__)
-
-THEME_DIR = Path("themes") / "default"
-JINJA_CACHE = Path(".cache") / "jinja"  # compiled templates; git-ignored, safe to delete
 
 
 @dataclass(frozen=True)
@@ -55,27 +58,51 @@ class PdfInfo:
     case_pages: dict[str, int] = field(default_factory=dict)
 
 
-def compiled_templates(root: Path) -> jinja2.BytecodeCache | None:
-    """Return Jinja's on-disk cache of compiled templates under .cache/jinja/ (None where it cannot be written).
+@dataclass(frozen=True)
+class Target:
+    """One output file: its path under the output folder, how to make its bytes, the project paths it reads.
 
-    Compiling the theme's templates costs more than a third of a second on every
-    build; Jinja recompiles a template only when its source changes.
+    A source ending in "/" stands for everything under that folder.
     """
-    folder = root / JINJA_CACHE
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):  # Jinja writes its cache files this way, and would raise
-            pass
-    except OSError as exc:
-        if folder not in _WARNED:
-            _WARNED.add(folder)
-            log.warning("%s", _("building without the template cache: %(folder)s: %(reason)s", folder=str(folder),
-                                reason=exc.strerror).render())
-        return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
+
+    path: str
+    make: Callable[[], bytes]
+    sources: frozenset[str] = frozenset()
+
+    def reads(self, changed: Iterable[str]) -> bool:
+        """Return whether this target reads one of the changed project paths."""
+        folders = [s for s in self.sources if s.endswith("/")]
+        return any(path in self.sources or path.startswith(tuple(folders)) for path in changed)
 
 
-_WARNED: set[Path] = set()
+def _hashable(value: Any) -> Any:
+    """Return `value` with its lists as tuples, so that it can be a dictionary key."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    return value
+
+
+def _translate_once(env: jinja2.Environment, translations: Any) -> None:
+    """Install the interface translations so that each string is looked up and escaped once per language.
+
+    Jinja's gettext looks a string up and wraps it on every call (some 200,000 calls for
+    4,300 pages); a string without variables always gives the same result.
+    """
+    env.install_gettext_translations(translations, newstyle=True)
+    translate = env.globals["gettext"]
+    done: dict[str, Any] = {}
+
+    @jinja2.pass_context
+    def gettext(context: Any, string: str, **variables: Any) -> Any:
+        if variables:
+            return translate(context, string, **variables)
+        found = done.get(string)
+        if found is None:
+            found = done[string] = translate(context, string)
+        return found
+
+    env.globals.update(gettext=gettext, _=gettext)
+
 
 
 @dataclass(frozen=True)
@@ -91,7 +118,8 @@ class Page:
 class Renderer:
     """Render pages for one site; holds the Jinja environments and shared data."""
 
-    def __init__(self, site: Site, base_url: str | None = None, pdfs: dict[str, PdfInfo] | None = None):
+    def __init__(self, site: Site, base_url: str | None = None, pdfs: dict[str, PdfInfo] | None = None, *,
+                 template_cache: jinja2.BytecodeCache | None = None):
         self.site = site
         self.base_url = site_base_url(site, base_url)
         self.base_path = urlsplit(self.base_url).path or "/"
@@ -103,13 +131,13 @@ class Renderer:
         self._pages: list[Page] | None = None
         self.related = related_cases(site)
         self.keyword_keys = keyword_keys(site)
-        self.compiled = compiled_templates(site.root)
+        self.compiled = template_cache  # compiled templates kept by the caller (see build.compiled_templates)
         self.envs = {lang.code: self._environment(lang.code) for lang in LANGUAGES}
 
     # --- environment -------------------------------------------------------------
     def _environment(self, code: str) -> jinja2.Environment:
         env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(self.site.root / THEME_DIR / "templates"),
+            loader=jinja2.FileSystemLoader(self.site.root / TEMPLATES_DIR),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             bytecode_cache=self.compiled,
@@ -117,7 +145,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.install_gettext_translations(load_translations(self.site.root, code), newstyle=True)
+        _translate_once(env, load_translations(self.site.root, code))
         env.globals.update(
             lang=LANGUAGE[code],
             languages=LANGUAGES,
@@ -133,6 +161,7 @@ class Renderer:
             word_gap=WORD_GAP[code],
             slugify=slugify,
             keyword_key=lambda keyword: self.keyword_keys[slugify(keyword.en)],
+            case_card=self._case_card(env),
             cite=lambda case, c: citation.formatted(self.reference(case, c)),
             jsonld=self.jsonld,
             render_in=lambda text, lang_code: render_markdown(text.get(lang_code)) if text else Markup(""),
@@ -155,6 +184,23 @@ class Renderer:
             size=lambda n: format_decimal(round(n / 1_048_576, 1), locale=LANGUAGE[code].babel) + " MB",
         )
         return env
+
+    def _case_card(self, env: jinja2.Environment) -> Callable[..., Markup]:
+        """Return the `case_card` macro of macros.html, rendered once per case (and filter keys) in this language.
+
+        Every facet page that lists a case shows the same card; the cases' index shows it with its filter keys.
+        The macro's other arguments are part of the key, whatever they are.
+        """
+        cards: dict[tuple, Markup] = {}
+
+        def case_card(case: Case, *args: Any, **kwargs: Any) -> Markup:
+            key = (case.id, _hashable(args), _hashable(sorted(kwargs.items())))
+            card = cards.get(key)
+            if card is None:
+                card = cards[key] = env.get_template("macros.html").module.case_card(case, *args, **kwargs)
+            return card
+
+        return case_card
 
     # --- helpers for templates ---------------------------------------------------
     def url(self, code: str, path: str = "") -> str:
@@ -301,26 +347,89 @@ def missing_address(site: Site, base_url: str | None) -> Problem | None:
                    severity="warning")
 
 
-def render_site(site: Site, *, base_url: str | None = None, pdfs: dict[str, PdfInfo] | None = None) -> list[Output]:
+def render_site(site: Site, *, base_url: str | None = None, pdfs: dict[str, PdfInfo] | None = None,
+                template_cache: jinja2.BytecodeCache | None = None) -> list[Output]:
     """Return every file of the website: pages in each language, data files, feeds, static assets."""
-    renderer = Renderer(site, base_url, pdfs)
-    outputs = [renderer.render_page(page, lang.code) for lang in LANGUAGES for page in renderer.pages()]
-    return outputs + site_files(renderer) + static_files(site.root)
+    return [Output(t.path, t.make()) for t in site_targets(site, base_url=base_url, pdfs=pdfs,
+                                                          template_cache=template_cache)]
 
 
-def site_files(renderer: Renderer) -> list[Output]:
-    """Return every file of the website other than the pages of `Renderer.pages` and the static files.
+# Every page reads the templates, the interface catalogs and the guide data.
+_EVERY_PAGE = frozenset({TEMPLATES_DIR.as_posix() + "/", TRANSLATIONS_DIR.as_posix() + "/", GUIDE_FILE.as_posix()})
+_ALL_CONTENT = frozenset({CASES_DIR + "/", POLICIES_DIR + "/", GUIDE_DIR.as_posix() + "/"})
 
-    The live preview writes the static files first, renders the pages one by one, most
-    wanted first, then these.
+
+def case_source(case: Case) -> str:
+    """Return the project path of a case's file (the project's case files are named by id)."""
+    return f"{CASES_DIR}/{case.id}.yaml"
+
+
+def site_targets(site: Site, *, base_url: str | None = None, pdfs: dict[str, PdfInfo] | None = None,
+                 template_cache: jinja2.BytecodeCache | None = None) -> list[Target]:
+    """Return every target of the website, in the order a full build writes them.
+
+    Pages in each language, then the site root and 404 page, citations, data files,
+    feeds and sitemap, case images and the theme's static files.
     """
-    site = renderer.site
-    outputs = _language_root(renderer)
-    outputs += _citations(renderer)
-    outputs += _data_files(site)
-    outputs += _feeds_and_sitemap(renderer)
-    outputs += case_images(site)
-    return outputs
+    renderer = Renderer(site, base_url, pdfs, template_cache=template_cache)
+    targets = [page_target(renderer, page, lang.code) for lang in LANGUAGES for page in renderer.pages()]
+    targets += _made_together(["index.html", "404.html"], lambda: language_root(renderer), _EVERY_PAGE)
+    for lang in LANGUAGES:
+        for case in site.cases:
+            sources = frozenset({case_source(case), GUIDE_FILE.as_posix()})
+            for suffix, write in (("bib", citation.bibtex), ("ris", citation.ris)):
+                targets.append(Target(f"{lang.code}/cases/{case.id}/{case.id}.{suffix}",
+                                      _citation(renderer, case, lang.code, write), sources))
+    targets += _made_together(["data/cases.json", "data/cases.csv"], lambda: data_files(site), _ALL_CONTENT)
+    feeds = [f"{lang.code}/feed.xml" for lang in LANGUAGES] + ["sitemap.xml"] if renderer.has_address else []
+    targets += _made_together(feeds + ["robots.txt"], lambda: feeds_and_sitemap(renderer), _ALL_CONTENT | _EVERY_PAGE)
+    targets += [Target(o.path, _constant(o.body), frozenset({o.path})) for o in case_images(site)]
+    targets += [Target(o.path, _constant(o.body), frozenset({(STATIC_DIR / o.path.removeprefix("static/")).as_posix()}))
+                for o in static_files(site.root)]
+    return targets
+
+
+def page_target(renderer: Renderer, page: Page, code: str) -> Target:
+    """Return the target of one page in one language, with the content files it shows."""
+    if not page.context or page.template in ("case_index.html", "facet.html"):  # lists and overviews read every case
+        return Target(renderer.output_path(page, code), lambda: renderer.render_page(page, code).body,
+                      _EVERY_PAGE | _ALL_CONTENT)
+    sources = set(_EVERY_PAGE)
+    for value in page.context.values():
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(item, Case):
+                sources.add(case_source(item))
+            elif isinstance(item, Policy):
+                sources.add(f"{POLICIES_DIR}/{item.id}.yaml")
+    return Target(renderer.output_path(page, code), lambda: renderer.render_page(page, code).body, frozenset(sources))
+
+
+def _constant(body: bytes) -> Callable[[], bytes]:
+    return lambda: body
+
+
+def _made_together(paths: list[str], make_all: Callable[[], list[Output]], sources: frozenset[str]) -> list[Target]:
+    """Return targets for files that one function makes together, made when the first of them is wanted.
+
+    So they are made by the worker that writes them, not while the targets are listed.
+    """
+    made: dict[str, bytes] = {}
+
+    def maker(path: str) -> Callable[[], bytes]:
+        def make() -> bytes:
+            if not made:
+                made.update((output.path, output.body) for output in make_all())
+                if set(made) != set(paths):
+                    raise RuntimeError(f"expected the files {sorted(paths)}, made {sorted(made)}")
+            return made[path]
+        return make
+
+    return [Target(path, maker(path), sources) for path in paths]
+
+
+def _citation(renderer: Renderer, case: Case, code: str, write: Callable[[citation.CaseReference], str]
+              ) -> Callable[[], bytes]:
+    return lambda: write(renderer.reference(case, code)).encode("utf-8")
 
 
 def case_images(site: Site) -> list[Output]:
@@ -329,7 +438,7 @@ def case_images(site: Site) -> list[Output]:
     return [Output(image_output_path(f), (site.root / f).read_bytes()) for f in files]
 
 
-def _language_root(renderer: Renderer) -> list[Output]:
+def language_root(renderer: Renderer) -> list[Output]:
     """The site root (a bilingual landing page) and the 404 page."""
     env = renderer.envs["en"]
     # The 404 page serves every missing address: its frame is English, its message in both languages.
@@ -342,17 +451,7 @@ def _language_root(renderer: Renderer) -> list[Output]:
     ]
 
 
-def _citations(renderer: Renderer) -> list[Output]:
-    outputs = []
-    for lang in LANGUAGES:
-        for case in renderer.site.cases:
-            ref = renderer.reference(case, lang.code)
-            outputs.append(Output(f"{lang.code}/cases/{case.id}/{case.id}.bib", citation.bibtex(ref).encode("utf-8")))
-            outputs.append(Output(f"{lang.code}/cases/{case.id}/{case.id}.ris", citation.ris(ref).encode("utf-8")))
-    return outputs
-
-
-def _data_files(site: Site) -> list[Output]:
+def data_files(site: Site) -> list[Output]:
     """The whole data set as JSON and CSV."""
     cases = [case.model_dump(mode="json", exclude_none=True) for case in site.cases]
     data = json.dumps({"guide": site.guide.model_dump(mode="json", exclude_none=True), "cases": cases},
@@ -386,7 +485,7 @@ def csv_cells(values: list[str]) -> list[str]:
     return ["'" + value if value.startswith(_FORMULA_START) else value for value in values]
 
 
-def _feeds_and_sitemap(renderer: Renderer) -> list[Output]:
+def feeds_and_sitemap(renderer: Renderer) -> list[Output]:
     """The Atom feeds, sitemap.xml and robots.txt; feeds and sitemap only when the site's address is known.
 
     Atom ids and sitemap <loc> must be full URLs: without the address there is nothing valid to write.
@@ -421,6 +520,6 @@ def build_timestamp(site: Site) -> str:
 
 def static_files(root: Path) -> list[Output]:
     """Return the theme's static files, under static/."""
-    static = root / THEME_DIR / "static"
+    static = root / STATIC_DIR
     return [Output(posixpath.join("static", p.relative_to(static).as_posix()), p.read_bytes())
             for p in sorted(static.rglob("*")) if p.is_file()]

@@ -24,8 +24,8 @@ from typing import Any
 
 from .messages import FIELD_LABELS, Message, _
 from .models import PARTIAL_DATE_PATTERN, SECTION_PATTERN, SLUG_PATTERN, Case, Guide, NeedsAnalysis, Policy
+from .paths import SCHEMA_DIR
 
-SCHEMA_DIR = Path("schema")
 SCHEMAS = {
     "case.schema.json": (Case, _("A CIPnet case study")),
     "guide.schema.json": (Guide, _("The CIPnet guide's front matter")),

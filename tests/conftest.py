@@ -21,10 +21,8 @@ def english_messages(monkeypatch):
     set_language("en")
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """Return a small project: the real guide data, two real cases and the small test case."""
-    root = tmp_path / "project"
+def make_small_project(root: Path) -> Path:
+    """Write the small project into `root`: the real guide data, two real cases and the small test case."""
     (root / "cases").mkdir(parents=True)
     for folder in ("guide", "themes", "translations", "schema"):
         shutil.copytree(ROOT / folder, root / folder)
@@ -32,3 +30,9 @@ def project(tmp_path: Path) -> Path:
         shutil.copy(ROOT / "cases" / f"{case}.yaml", root / "cases")
     shutil.copy(FIXTURES / "small-case.yaml", root / "cases")
     return root
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """Return a small project: the real guide data, two real cases and the small test case."""
+    return make_small_project(tmp_path / "project")

@@ -1,0 +1,181 @@
+"""The one pipeline: the ordered list of files a site is made of, run whole by `build` or live by `serve`.
+
+A target (render.Target) is one output file: where it goes, how to make its
+bytes, and which project paths it reads. `render.site_targets` lists every
+target of a loaded Site, in the order a full build writes them. Two runners
+use that list:
+
+- `write_targets` makes every target into a folder (the full build's staging
+  folder, then published whole by write.py);
+- `LiveOutput.update` keeps a folder up to date while sources change: the pages
+  open in browsers first, then the targets that read a changed path (the
+  watcher's own list), then the rest; it writes only files whose bytes changed,
+  and stops as soon as a newer change arrives.
+
+The rest is always made again in a live run: that is what keeps the preview
+equal to a full build whatever a template reads; the sources only decide what
+comes first.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import multiprocessing
+import os
+import shutil
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from .render import Output, Target
+from .write import check_complete, new_staging, output_lock, publish, remove_file, replace_file, write_files
+
+log = logging.getLogger(__name__)
+
+
+# --- running the targets whole -------------------------------------------------------------
+
+def write_targets(targets: Iterable[Target], folder: Path) -> int:
+    """Make every target into `folder`; return how many files."""
+    return write_files((Output(target.path, target.make()) for target in targets), folder)
+
+
+def run_full(targets: Sequence[Target], output: Path, *, index: Callable[[Path], None] | None = None,
+             index_files: Iterable[str] = (), jobs: int | None = None) -> int:
+    """Make every target into a staging folder, index it, then publish it in place of `output`; return the files made.
+
+    Nothing touches `output` until every file is made and there (`index_files`: what the
+    index must have written); a failure leaves the previous build whole. A second build
+    into the same folder waits for this one. `jobs` processes make the targets (default:
+    one per CPU; see `write_in_parallel`).
+    """
+    with output_lock(output):
+        staging = new_staging(output)
+        try:
+            count = write_in_parallel(targets, staging, jobs=jobs)
+            if index is not None:
+                index(staging)
+            check_complete(staging, (t.path for t in targets), index_files if index is not None else ())
+            publish(staging, output)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return count
+
+
+_SHARED: Sequence[Target] = ()  # the targets a forked worker inherits (never pickled: they hold closures)
+
+
+def write_in_parallel(targets: Sequence[Target], folder: Path, *, jobs: int | None = None) -> int:
+    """Make every target into `folder`, split among worker processes (see `_shares`).
+
+    The site is loaded, checked and listed once, in this process; forked workers
+    inherit it and each makes and writes its share, this process making one share
+    itself. Where forking is not safe (other threads run) or there is one CPU, all
+    is made here.
+    """
+    jobs = min(jobs or os.cpu_count() or 1, 8)
+    shares = _shares(targets, jobs)
+    if len(shares) <= 1 or "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return write_targets(targets, folder)
+    global _SHARED
+    _SHARED = targets
+    try:
+        with ProcessPoolExecutor(max_workers=len(shares) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            others = [pool.submit(_write_share, share, folder) for share in shares[1:]]
+            count = _write_share(shares[0], folder)
+            return count + sum(future.result() for future in others)
+    finally:
+        _SHARED = ()
+
+
+def _shares(targets: Sequence[Target], jobs: int) -> list[list[int]]:
+    """Split the targets' indices into at most `jobs` shares of about equal size.
+
+    Targets that differ only in their top folder (the same page in each language)
+    go to the same share, one after the other: they show the same texts, so each
+    worker converts a text once and finds it in its cache for the other language.
+    """
+    units: dict[str, list[int]] = {}
+    for i, target in enumerate(targets):
+        parts = target.path.split("/")
+        units.setdefault("/".join(parts[1:3]) if len(parts) > 1 else target.path, []).append(i)
+    shares: list[list[int]] = [[] for _ in range(min(jobs, len(units)))]
+    for indices in sorted(units.values(), key=len, reverse=True):
+        min(shares, key=len).extend(indices)
+    return [share for share in shares if share]
+
+
+def _write_share(indices: list[int], folder: Path) -> int:
+    return write_targets([_SHARED[i] for i in indices], folder)
+
+
+# --- running the targets live --------------------------------------------------------------
+
+@dataclasses.dataclass
+class Pass:
+    """What one live run did."""
+
+    complete: bool = False  # every target was made (the run was not superseded)
+    changed: set[str] = dataclasses.field(default_factory=set)  # files written or removed
+
+
+class LiveOutput:
+    """A folder kept equal to a full build's output by `update()`, writing only what changed."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._written: dict[str, bytes] = {}  # path under the folder → digest of the bytes written there
+
+    def update(self, targets: Sequence[Target], *, changed: Iterable[str] = (), wanted: Iterable[str] = (),
+               step: Callable[[str, set[str]], None] = lambda name, paths: None,
+               superseded: Callable[[], bool] = lambda: False, everything: bool = False) -> Pass:
+        """Make the targets, most wanted first, and write those whose bytes changed.
+
+        Order: the `wanted` output paths (pages open in browsers), then the targets
+        that read one of the `changed` project paths (all of them when `everything`),
+        then the rest. `step(name, paths)` hears after each of those steps which
+        files it wrote. All but the wanted pages stop early when `superseded()` says a
+        newer change waits; files no target makes any more are removed after a
+        complete run.
+        """
+        result = Pass()
+        by_path = {target.path: target for target in targets}
+        first = [by_path.pop(path) for path in dict.fromkeys(wanted) if path in by_path]
+        changed = set(changed)
+        stale = [t for t in by_path.values() if everything or t.reads(changed)]
+        for target in stale:
+            del by_path[target.path]
+        rest = list(by_path.values())
+
+        def run(name: str, batch: list[Target], stoppable: bool) -> bool:
+            written = set()
+            for target in batch:
+                if stoppable and superseded():
+                    step(name, written)
+                    result.changed |= written
+                    return False
+                body = target.make()
+                digest = hashlib.blake2b(body, digest_size=16).digest()
+                if self._written.get(target.path) != digest:
+                    replace_file(self.folder, target.path, body)
+                    self._written[target.path] = digest
+                    written.add(target.path)
+            result.changed |= written
+            step(name, written)
+            return True
+
+        run("wanted", first, False)
+        result.complete = run("stale", stale, True) and run("rest", rest, True)
+        if result.complete:
+            made = {target.path for target in targets}
+            gone = set(self._written) - made
+            for path in sorted(gone):
+                remove_file(self.folder, path)
+                del self._written[path]
+            if gone:
+                result.changed |= gone
+                step("removed", gone)
+        return result

@@ -1,0 +1,60 @@
+"""The pipeline's live run: most wanted first, then what a change touches, then the rest; only changed bytes written."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from site_builder.pipeline import LiveOutput, run_full
+from site_builder.render import Target
+
+
+def targets(bodies: dict[str, bytes], made: list[str]) -> list[Target]:
+    def maker(path: str):
+        def make() -> bytes:
+            made.append(path)
+            return bodies[path]
+        return make
+
+    return [Target("a.html", maker("a.html"), frozenset({"cases/a.yaml"})),
+            Target("b.html", maker("b.html"), frozenset({"cases/"})),
+            Target("c.html", maker("c.html"), frozenset({"guide/guide.yaml"})),
+            Target("d.html", maker("d.html"), frozenset())]
+
+
+def test_the_live_order_is_wanted_then_changed_then_the_rest(tmp_path: Path):
+    bodies = {p: p.encode() for p in ("a.html", "b.html", "c.html", "d.html")}
+    made: list[str] = []
+    live = LiveOutput(tmp_path)
+    steps: list[tuple[str, set[str]]] = []
+    first = live.update(targets(bodies, made), everything=True, step=lambda name, paths: steps.append((name, paths)))
+    assert first.complete and first.changed == set(bodies)
+
+    made.clear()
+    steps.clear()
+    bodies["a.html"] = b"new a"
+    result = live.update(targets(bodies, made), changed={"cases/a.yaml"}, wanted=["d.html"],
+                         step=lambda name, paths: steps.append((name, paths)))
+    assert made == ["d.html", "a.html", "b.html", "c.html"]  # wanted, then the two that read cases/a.yaml, then the rest
+    assert steps == [("wanted", set()), ("stale", {"a.html"}), ("rest", set())]  # only changed bytes are written
+    assert result.complete and (tmp_path / "a.html").read_bytes() == b"new a"
+
+
+def test_a_newer_change_stops_the_run_and_gone_files_are_removed_after_a_complete_one(tmp_path: Path):
+    bodies = {p: p.encode() for p in ("a.html", "b.html", "c.html", "d.html")}
+    live = LiveOutput(tmp_path)
+    live.update(targets(bodies, []), everything=True)
+    made: list[str] = []
+    stopped = live.update(targets(bodies, made), changed={"guide/guide.yaml"}, wanted=["a.html"],
+                          superseded=lambda: len(made) >= 2)
+    assert not stopped.complete and made == ["a.html", "c.html"]  # the wanted page is made whatever happens
+    fewer = [t for t in targets(bodies, []) if t.path != "d.html"]
+    assert live.update(fewer).complete
+    assert not (tmp_path / "d.html").exists() and (tmp_path / "c.html").exists()
+
+
+def test_a_full_run_writes_every_target_and_publishes_whole(tmp_path: Path):
+    bodies = {f"{lang}/{n}.html": f"{lang} {n}".encode() for lang in ("en", "zh") for n in range(50)}
+    output = tmp_path / "out"
+    all_targets = [Target(path, (lambda body=body: body)) for path, body in bodies.items()]
+    assert run_full(all_targets, output, jobs=2) == 100
+    assert {p.relative_to(output).as_posix(): p.read_bytes() for p in output.rglob("*.html")} == bodies
+    assert not list(tmp_path.glob(".staging-*"))
