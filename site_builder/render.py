@@ -340,7 +340,7 @@ def missing_address(site: Site, base_url: str | None) -> Problem | None:
     """Return a warning when the site's full address is unknown, so that what needs it is left out."""
     if urlsplit(site_base_url(site, base_url)).netloc:
         return None
-    return Problem(display_path(site.root / "guide" / "guide.yaml", site.root), 1, 1, "site_url",
+    return Problem(display_path(site.root / GUIDE_FILE, site.root), 1, 1, "site_url",
                    _("the website's address is not set: canonical links, language alternates, sitemap.xml, "
                      "the feeds and the address in citations are left out"),
                    _("add `site_url: https://…/` to guide/guide.yaml, or build with --base-url https://…/"),
