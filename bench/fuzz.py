@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from site_builder.content import load_site, reusing_files  # noqa: E402
+from site_builder.content import ParsedFiles, load_site  # noqa: E402
 from site_builder.problems import ContentError  # noqa: E402
 from site_builder.render import render_site  # noqa: E402
 from site_builder.write import write_files  # noqa: E402
@@ -158,20 +158,21 @@ def run(files: int | None = None, *, seconds: float | None = None, seed: int = 1
     texts = [(p.parent.name, p.name, p.read_text(encoding="utf-8")) for p in sources]
     report = Report()
     started = time.perf_counter()
-    unchanged: dict = {}  # the guide's files are read and checked once, as the live preview does
+    unchanged = ParsedFiles()  # the guide's files are read and checked once, as the live preview does
     scratch = "/dev/shm" if Path("/dev/shm").is_dir() else None  # written outputs: memory, where there is some
-    with tempfile.TemporaryDirectory(prefix="fuzz-", dir=scratch) as temporary, reusing_files(unchanged):
+    with tempfile.TemporaryDirectory(prefix="fuzz-", dir=scratch) as temporary:
         root = make_project(Path(temporary))
         while (files is None or report.tried < files) and (seconds is None or time.perf_counter() - started < seconds):
             folder, name, text = rng.choice(texts)
             data = mutate(text, rng)
             target = root / folder / name
             target.write_bytes(data)
+            unchanged.forget(root, {f"{folder}/{name}"})  # as the preview's watcher reports it
             label = f"seed {seed} #{report.tried} ({folder}/{name})"
             one = time.perf_counter()
             try:
                 try:
-                    site, _ = load_site(root)
+                    site, _ = load_site(root, parsed=unchanged)
                 except ContentError as exc:
                     if not exc.problems or any(p.line < 1 and p.file.endswith(".yaml") for p in exc.problems):
                         raise AssertionError("rejected without a located problem") from exc
@@ -191,8 +192,7 @@ def run(files: int | None = None, *, seconds: float | None = None, seed: int = 1
             if took > report.slowest[1]:
                 report.slowest = (label, took)
             target.unlink()
-            for key in [k for k in unchanged if k[1] == target]:  # keep only the guide's files cached
-                del unchanged[key]
+            unchanged.forget(root, {f"{folder}/{name}"})  # keep only the guide's files cached
             report.tried += 1
             if not quiet and report.tried % 100 == 0:
                 print(f"{report.tried} files, {len(report.tracebacks)} traceback(s), "
