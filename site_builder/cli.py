@@ -2,7 +2,7 @@
 
 Exit codes: 0 ok, 1 content errors, 2 usage errors, 3 environment errors (a folder that
 cannot be written, a full disk, another build holding the output folder too long, a missing
-font, a failing search indexer).
+font).
 """
 from __future__ import annotations
 
@@ -286,7 +286,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="site-builder",
         description=_("Build the CIPnet Good Practices Guide (D1.2.3): a bilingual website and PDF editions.").render(),
         epilog=_("Exit codes: 0 ok, 1 content errors, 2 usage errors, 3 environment errors (unwritable folder, "
-                 "full disk, output busy, missing font, search indexer failed).").render(),
+                 "full disk, output busy, missing font).").render(),
         parents=[_common_options(top=True)],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",

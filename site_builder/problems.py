@@ -72,7 +72,7 @@ def capped(problems: list[Problem], limit: int = MAX_PER_FILE) -> list[Problem]:
 
 
 class EnvironmentProblem(Exception):
-    """Raised when the machine lacks something a build needs (a font, the search indexer); not the content's fault.
+    """Raised when the machine lacks something a build needs (the Chinese font for the PDFs); not the content's fault.
 
     The command line exits with status 3 for it, as for a folder it cannot write.
     """
