@@ -37,7 +37,6 @@ import math
 import multiprocessing
 import os
 import re
-import signal
 import subprocess
 import threading
 import time
@@ -52,6 +51,7 @@ from .content import Site
 from .languages import LANGUAGES
 from .messages import _
 from .paths import PDF_STYLESHEET
+from .pipeline import die_with_parent
 from .problems import EnvironmentProblem, Problem
 from .render import Output, PdfInfo, Renderer, build_timestamp
 from .write import replace_file
@@ -573,27 +573,6 @@ def _finish_pdf(document, pdf) -> None:
 
 
 # --- worker processes -----------------------------------------------------------------
-
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(parent: int) -> None:
-    """Make this worker process end when the build that started it ends, however it ends.
-
-    Linux sends the signal set with prctl(PR_SET_PDEATHSIG) when the parent dies, even of
-    SIGKILL; without it a killed build left its workers running for good, holding its
-    standard output open. Elsewhere the workers still end when their pool is shut down.
-    """
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the parent died before the line above
-        os._exit(1)
-
 
 def end_workers(pool: ProcessPoolExecutor) -> None:
     """Stop a pool's worker processes at once and release the pool."""

@@ -24,6 +24,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterable, Sequence
@@ -65,6 +66,27 @@ def run_full(targets: Sequence[Target], output: Path, *, index: Callable[[Path],
     return count
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this worker process end when the build that started it ends, however it ends.
+
+    Linux sends the signal set with prctl(PR_SET_PDEATHSIG) when the parent dies, even of
+    SIGKILL; without it a killed build left its workers running for good, holding its
+    standard output open. Elsewhere the workers still end when their pool is shut down.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
 _SHARED: Sequence[Target] = ()  # the targets a forked worker inherits (never pickled: they hold closures)
 
 
@@ -83,7 +105,8 @@ def write_in_parallel(targets: Sequence[Target], folder: Path, *, jobs: int | No
     global _SHARED
     _SHARED = targets
     try:
-        with ProcessPoolExecutor(max_workers=len(shares) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=len(shares) - 1, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             others = [pool.submit(_write_share, share, folder) for share in shares[1:]]
             count = _write_share(shares[0], folder)
             return count + sum(future.result() for future in others)
