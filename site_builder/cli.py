@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from . import __version__, content
 from .messages import Message, _, language_from_environment, set_language
@@ -122,9 +123,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _glossary_problems(root: Path, site: content.Site, files: list[Path] | None, *, strict: bool) -> list[Problem]:
     """Check the Chinese against the glossary: warnings, or errors with --strict (the default in CI)."""
+    from pydantic import BaseModel
+
     from .glossary import glossary_problems
+    from .models import Case, Policy
     from .yamlsource import load_yaml
 
+    documents: list[tuple[Path, BaseModel]]
     if files is None:
         documents = [(root / content.GUIDE_FILE, site.guide)]
         documents += [(root / content.CASES_DIR / f"{case.id}.yaml", case) for case in site.cases]
@@ -135,7 +140,8 @@ def _glossary_problems(root: Path, site: content.Site, files: list[Path] | None,
             data = load_yaml(f, str(f)).data
             if isinstance(data, dict):
                 ids[str(data.get("id"))] = f
-        documents = [(ids[model.id], model) for model in (*site.cases, *site.policies) if model.id in ids]
+        models: list[Case | Policy] = [*site.cases, *site.policies]
+        documents = [(ids[model.id], model) for model in models if model.id in ids]
     return glossary_problems(root, documents, strict=strict)
 
 
@@ -269,7 +275,7 @@ def _common_options(*, top: bool) -> argparse.ArgumentParser:
     undo the same option given before it.
     """
     common = argparse.ArgumentParser(add_help=False)
-    default = {} if top else {"default": argparse.SUPPRESS}
+    default: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
     noise = common.add_mutually_exclusive_group()
     noise.add_argument("-v", "--verbose", action="store_true", help=_("print more detail").render(), **default)
     noise.add_argument("-q", "--quiet", action="store_true",

@@ -9,12 +9,13 @@ import dataclasses
 import difflib
 import functools
 import hashlib
+import inspect
 import io
 import logging
 import pickle
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -26,7 +27,7 @@ from pydantic import BaseModel
 from . import models, validate, yamlsource
 from .languages import LANGUAGE_CODES
 from .messages import Message, _
-from .models import Case, CaseChapter, Guide, NeedsAnalysis, Policy, RichText, Text
+from .models import Case, CaseChapter, Guide, NeedsAnalysis, Partner, Policy, RichText, Text, Theme
 from .paths import CASES_DIR, GUIDE_FILE, NEEDS_FILE, PARSE_CACHE, POLICIES_DIR, is_project  # noqa: F401  -- also read as content.*
 from .problems import ContentError, Problem, display_path
 from .validate import validate_document
@@ -227,7 +228,7 @@ def reader_version() -> bytes:
     """Return a fingerprint of the code that reads and checks a file, so that a change to it empties the parse cache."""
     digest = hashlib.sha256(f"{sys.version}|pydantic {pydantic.VERSION}|yaml {yaml.__version__}".encode())
     for module in (yamlsource, models, validate):
-        digest.update(Path(module.__file__).read_bytes())
+        digest.update(Path(inspect.getfile(module)).read_bytes())
     digest.update(Path(__file__).read_bytes())
     return digest.digest()
 
@@ -278,7 +279,8 @@ def _at(doc: YamlDocument, path: tuple, message: str, hint: str, severity: str =
 
 def _check_guide(doc: YamlDocument, guide: Guide) -> list[Problem]:
     problems = []
-    for kind, items in (("partners", guide.partners), ("themes", guide.themes)):
+    groups: list[tuple[str, Sequence[Partner | Theme]]] = [("partners", guide.partners), ("themes", guide.themes)]
+    for kind, items in groups:
         seen: set[str] = set()
         for i, item in enumerate(items):
             if item.id in seen:

@@ -342,7 +342,7 @@ _HEADING = re.compile(r"^#{1,6}\s")
 
 def _blocks(text: str) -> list[str]:  # Messages: compared by their English
     """Return the shape of a Markdown text: one word per block, with its list items counted."""
-    shape = []
+    shape: list[str] = []
     for block in re.split(r"\n[ \t]*\n", text.strip()):
         lines = [line for line in block.splitlines() if line.strip()]
         if not lines:

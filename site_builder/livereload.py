@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from tornado import httpserver, netutil, web, websocket
+from tornado import httpserver, httputil, netutil, web, websocket
 
 from .hosts import allowed_host, allowed_origin
 
@@ -350,6 +350,7 @@ class _LocalOnly:
     """Answer only requests whose Host names this machine (see hosts.py: DNS rebinding)."""
 
     server: LiveReloadServer
+    request: httputil.HTTPServerRequest  # RequestHandler's, which this is mixed into
 
     def prepare(self) -> None:
         if not allowed_host(self.request.headers.get("Host"), self.server.host):
@@ -359,7 +360,8 @@ class _LocalOnly:
 class _FolderFiles(_LocalOnly, web.StaticFileHandler):
     """The served folder; every page is the error page while the last rebuild failed."""
 
-    def initialize(self, server: LiveReloadServer) -> None:
+    # Tornado passes each handler's own URL-spec arguments to initialize(), so its signature is the handler's to choose.
+    def initialize(self, server: LiveReloadServer) -> None:  # type: ignore[override]
         self.server = server
         super().initialize(path=str(server.folder), default_filename="index.html")
 

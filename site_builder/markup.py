@@ -29,9 +29,11 @@ _md = markdown.Markdown(extensions=["sane_lists", "smarty"], output_format="html
 _plain = markdown.Markdown(extensions=["smarty"], output_format="html")
 for _name in ("html_block",):
     _plain.preprocessors.deregister(_name)
-for _name in [item.name for item in _plain.parser.blockprocessors._priority if item.name not in ("empty", "paragraph")]:
+# A Registry lists its names in no public attribute; types-Markdown leaves the private `_priority` out.
+_block_priorities = _plain.parser.blockprocessors._priority  # type: ignore[attr-defined]
+for _name in [item.name for item in _block_priorities if item.name not in ("empty", "paragraph")]:
     _plain.parser.blockprocessors.deregister(_name)
-for _name in [item.name for item in _plain.inlinePatterns._priority]:
+for _name in [item.name for item in _plain.inlinePatterns._priority]:  # type: ignore[attr-defined]
     _plain.inlinePatterns.deregister(_name)
 
 

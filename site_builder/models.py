@@ -172,7 +172,7 @@ Url = Annotated[str, AfterValidator(_check_url), Field(json_schema_extra={"forma
 def _check_email(value: str) -> str:
     try:
         validate_email(value, check_deliverability=False)
-    except EmailNotValidError as exc:
+    except EmailNotValidError:
         raise content_error(_("'%(value)s' is not an e-mail address", value=value),
                             _("write it as name@example.org")) from None
     return value

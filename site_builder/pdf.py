@@ -401,7 +401,8 @@ def _install_chinese_setting() -> None:
             pango.pango_attr_list_change(attribute_list, attribute)
         pango.pango_layout_set_attributes(self.layout, attribute_list)
 
-    count_expandable_spaces.inter_character = True
+    # WeasyPrint reads this marker off the function it calls; a function's attributes are untyped.
+    count_expandable_spaces.inter_character = True  # type: ignore[attr-defined]
     inline.count_expandable_spaces = count_expandable_spaces
     line_break.Layout.set_text = set_chinese_text
 
@@ -534,7 +535,7 @@ def _install_tagging() -> None:
             pdf.__class__ = cls
 
     add_tags_to_pdf = weasyprint_pdf.add_tags
-    build.joined = True
+    build.joined = True  # type: ignore[attr-defined]  # a marker on the function, read back below
     tags._build_box_tree = build
     stream.Stream.marked = marked_or_artifact
     weasyprint_pdf.add_tags = add_tags
@@ -608,7 +609,7 @@ def _shared_fingerprint(stylesheet: Path) -> bytes:
 
 def _font_files() -> list[Path]:
     """Return the files of the font families the editions use, as fontconfig finds them."""
-    files = set()
+    files: set[Path] = set()
     for family in FONT_FAMILIES:
         try:
             listing = subprocess.run(["fc-list", f":family={family}", "file"], capture_output=True, text=True).stdout

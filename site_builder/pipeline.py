@@ -174,7 +174,7 @@ class LiveOutput:
         rest = list(by_path.values())
 
         def run(name: str, batch: list[Target], stoppable: bool) -> bool:
-            written = set()
+            written: set[str] = set()
             for target in batch:
                 if stoppable and superseded():
                     step(name, written)

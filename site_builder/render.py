@@ -15,7 +15,7 @@ import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import jinja2
@@ -88,8 +88,9 @@ def _translate_once(env: jinja2.Environment, translations: Any) -> None:
     Jinja's gettext looks a string up and wraps it on every call (some 200,000 calls for
     4,300 pages); a string without variables always gives the same result.
     """
-    env.install_gettext_translations(translations, newstyle=True)
-    translate = env.globals["gettext"]
+    # Added to the environment at run time by the jinja2.ext.i18n extension, which Jinja's types cannot see.
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    translate = cast(Callable[..., Any], env.globals["gettext"])
     done: dict[str, Any] = {}
 
     @jinja2.pass_context
@@ -197,7 +198,8 @@ class Renderer:
             key = (case.id, _hashable(args), _hashable(sorted(kwargs.items())))
             card = cards.get(key)
             if card is None:
-                card = cards[key] = env.get_template("macros.html").module.case_card(case, *args, **kwargs)
+                macros = env.get_template("macros.html").module
+                card = cards[key] = macros.case_card(case, *args, **kwargs)  # type: ignore[attr-defined]  # a macro
             return card
 
         return case_card
@@ -442,7 +444,8 @@ def language_root(renderer: Renderer) -> list[Output]:
     """The site root (a bilingual landing page) and the 404 page."""
     env = renderer.envs["en"]
     # The 404 page serves every missing address: its frame is English, its message in both languages.
-    message_zh = renderer.envs["zh"].get_template("macros.html").module.not_found("h2")
+    # A template's macros are attributes of its module at run time only.
+    message_zh = renderer.envs["zh"].get_template("macros.html").module.not_found("h2")  # type: ignore[attr-defined]
     title_zh = load_translations(renderer.site.root, "zh").gettext("Page not found")
     not_found = env.get_template("404.html").render(path="", not_found_zh=message_zh, not_found_title_zh=title_zh)
     return [

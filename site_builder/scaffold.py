@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import textwrap
-from pathlib import Path
 
 from .messages import _, current_language
 from .models import Guide

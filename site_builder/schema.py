@@ -22,11 +22,13 @@ from pathlib import Path
 import yaml
 from typing import Any
 
+from pydantic import BaseModel
+
 from .messages import FIELD_LABELS, Message, _
 from .models import PARTIAL_DATE_PATTERN, SECTION_PATTERN, SLUG_PATTERN, Case, Guide, NeedsAnalysis, Policy
 from .paths import SCHEMA_DIR
 
-SCHEMAS = {
+SCHEMAS: dict[str, tuple[type[BaseModel], Message]] = {
     "case.schema.json": (Case, _("A CIPnet case study")),
     "guide.schema.json": (Guide, _("The CIPnet guide's front matter")),
     "policy.schema.json": (Policy, _("A policy document of the guide's policy context")),

@@ -21,8 +21,10 @@ def tidy_spacing(text: str, code: str) -> str:
 
 
 class Named(Protocol):
-    name: str | None
-    name_zh: str | None
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def name_zh(self) -> str | None: ...
 
 
 def person_name(person: Named, code: str) -> str:

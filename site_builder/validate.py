@@ -8,6 +8,7 @@ import typing
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from .messages import Message, _
 from .models import Text
@@ -28,14 +29,14 @@ def validate_document(doc: YamlDocument, model: type[M]) -> tuple[M | None, list
                       for i, error in enumerate(errors)]
 
 
-def _brief(doc: YamlDocument, error: dict[str, Any]) -> Problem:
+def _brief(doc: YamlDocument, error: ErrorDetails) -> Problem:
     """Return an error with its place only: one of those counted, not listed."""
     path = tuple(error["loc"])
     line, column = doc.position(path)
     return Problem(doc.file, line, column, dotted(path), _("the value is not accepted (%(detail)s)", detail=error["msg"]))
 
 
-def _explain(doc: YamlDocument, model: type[BaseModel], error: dict[str, Any]) -> Problem:
+def _explain(doc: YamlDocument, model: type[BaseModel], error: ErrorDetails) -> Problem:
     path = tuple(error["loc"])
     kind = error["type"]
     given = error.get("input")

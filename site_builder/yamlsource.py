@@ -217,8 +217,8 @@ def _decode(raw: bytes, file: str) -> str:
                      _("save the file as UTF-8 in your editor")) from None
     # Characters YAML refuses (PyYAML's reader would raise an unlocated error): often pasted in from a PDF.
     if bad := _UNPRINTABLE.search(text):
-        before = text[: bad.start()]
-        line, column = before.count("\n") + 1, bad.start() - (before.rfind("\n") + 1) + 1
+        text_before = text[: bad.start()]
+        line, column = text_before.count("\n") + 1, bad.start() - (text_before.rfind("\n") + 1) + 1
         raise _error(file, line, column, _("the file contains the control character U+%(code)04X", code=ord(bad.group())),
                      _("delete it (it is invisible in most editors; it often comes from copying out of a PDF)"))
     return text
@@ -253,7 +253,7 @@ def _compose(text: str, file: str, lines: _Lines) -> yaml.Node | None:
         fast = not _fast_unsafe(text)
         if not fast and "\t" in text and not _UNSAFE_BUT_TAB.search(text):
             # The pure-Python reader takes seconds on a large file: decide about tabs with the fast one.
-            fast = _tabs_only_in_quotes(text, file, lines) and not _fast_unsafe_structure(text)
+            fast = _tabs_only_in_quotes(text, file, lines, _FAST_LOADER) and not _fast_unsafe_structure(text)
         if fast:
             try:
                 _check_events(text, file, lines, _FAST_LOADER)
@@ -275,7 +275,7 @@ def _compose(text: str, file: str, lines: _Lines) -> yaml.Node | None:
         loader.dispose()
 
 
-def _tabs_only_in_quotes(text: str, file: str, lines: _Lines) -> bool:
+def _tabs_only_in_quotes(text: str, file: str, lines: _Lines, loader: type) -> bool:
     """Return whether every tab lies in quoted text; report one the pure-Python reader would refuse.
 
     That reader refuses a tab anywhere outside quoted text, block text and comments;
@@ -286,8 +286,9 @@ def _tabs_only_in_quotes(text: str, file: str, lines: _Lines) -> bool:
     spans: list[tuple[int, int, bool]] = []  # start, end, quoted (else block)
     end = len(text)
     try:
-        for event in yaml.parse(text, Loader=_FAST_LOADER):
+        for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.ScalarEvent) and event.style in _QUOTED_OR_BLOCK:
+                assert event.start_mark is not None and event.end_mark is not None  # the parser marks every event
                 spans.append((event.start_mark.index, event.end_mark.index, event.style in ("'", '"')))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -416,6 +417,7 @@ class _Builder:
                 return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
             finally:
                 self.open.discard(key)
+        assert isinstance(node, yaml.ScalarNode)  # neither a mapping nor a list
         # Plain style: None from the pure-Python reader, "" from libyaml.
         self.doc.scalars[path] = (node.style or None, line, self.lines.place(node.end_mark)[0])
         if node.tag == "tag:yaml.org,2002:timestamp":

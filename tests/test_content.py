@@ -48,13 +48,13 @@ def source_sections() -> dict[str, list[str]]:
     """Return the source lines of each case, by section number (the body, not the contents list)."""
     lines = SOURCE.read_text(encoding="utf-8").splitlines()
     heading = re.compile(r"^(\d\.\d\.\d)\.? \S")
-    starts = [(i, heading.match(l).group(1)) for i, l in enumerate(lines)
-              if heading.match(l) and not re.search(r"\t\d+$|\.{3,}\s*\d*$", l) and i > 150]
+    starts = [(i, heading.match(text).group(1)) for i, text in enumerate(lines)
+              if heading.match(text) and not re.search(r"\t\d+$|\.{3,}\s*\d*$", text) and i > 150]
     sections = {}
     for n, (start, number) in enumerate(starts):
         end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
         part = lines[start:end]
-        cut = next((i for i, l in enumerate(part[1:], 1) if re.match(r"^\d\.\d\.? [A-Z]", l)), len(part))
+        cut = next((i for i, text in enumerate(part[1:], 1) if re.match(r"^\d\.\d\.? [A-Z]", text)), len(part))
         sections[number] = part[:cut]
     return sections
 

@@ -162,8 +162,8 @@ def test_contents_page_numbers_are_the_pages_where_cases_start(editions, site, c
     contents = text(path, first, last, layout=True).splitlines()
     assert site.cases
     for case in site.cases:
-        line = next(i for i, l in enumerate(contents) if l.strip().startswith(case.section + " "))
-        number = next(int(m.group(1)) for l in contents[line:line + 4] if (m := re.search(r"(\d+)\s*$", l)))
+        line = next(i for i, entry in enumerate(contents) if entry.strip().startswith(case.section + " "))
+        number = next(int(m.group(1)) for entry in contents[line:line + 4] if (m := re.search(r"(\d+)\s*$", entry)))
         start = outline_page[squash(f"{case.section} {title(case, code)}")]
         heading = squash(f"{case.section} {title(case, code)}")
         assert heading[:40] in pages[number - 1], f"{case.id}: the title is not on page {number}"
@@ -256,17 +256,19 @@ def chinese_line_figures(path: Path) -> dict:
                         figures["full-em pairs"] += b["x0"] - a["x0"] > 0.9 * body
                 if len(CJK_IDEOGRAPH.findall(chars_text)) < len(chars_text) / 2:
                     continue
-                following = [l for l in lines[index + 1:index + 4]
-                             if abs(l[0]["x0"] - line[0]["x0"]) < 0.5 * body
-                             and 0 < l[0]["top"] - line[0]["top"] < 1.85 * body
-                             and not LIST_MARKER.match("".join(c["text"] for c in l[:4]))
-                             and not any(abs(c["top"] - l[0]["top"]) < 3 and l[0]["x0"] - 2.5 * body < c["x0"] < l[0]["x0"] - 1
+                following = [later for later in lines[index + 1:index + 4]
+                             if abs(later[0]["x0"] - line[0]["x0"]) < 0.5 * body
+                             and 0 < later[0]["top"] - line[0]["top"] < 1.85 * body
+                             and not LIST_MARKER.match("".join(c["text"] for c in later[:4]))
+                             and not any(abs(c["top"] - later[0]["top"]) < 3
+                                         and later[0]["x0"] - 2.5 * body < c["x0"] < later[0]["x0"] - 1
                                          for c in page.chars)]  # a list item's marker left of it: a new item
                 if following:
                     figures["non-final lines"] += 1
                     figures["short"] += edges[line[0]["x0"] > 100] - line[-1]["x1"] > body
                 else:
-                    previous = [l for l in lines[max(0, index - 3):index] if 0 < line[0]["top"] - l[0]["top"] < 1.85 * body]
+                    previous = [earlier for earlier in lines[max(0, index - 3):index]
+                                if 0 < line[0]["top"] - earlier[0]["top"] < 1.85 * body]
                     stripped = chars_text.strip().rstrip("".join(FULL_WIDTH_MARKS))
                     figures["one-character last lines"] += bool(previous) and len(stripped) == 1
     return figures
@@ -473,11 +475,11 @@ def test_case_title_is_repeated_on_continuation_pages(editions, site, code):
         pages_of_case = case_page_ranges(site, info)[case.id]
         first_words = squash(title(case, code))[:12]
         for number in pages_of_case[1:]:
-            header = squash(" ".join(l[4] for l in pages[number - 1] if l[3] < MARGIN))
+            header = squash(" ".join(word[4] for word in pages[number - 1] if word[3] < MARGIN))
             assert squash(site.guide.short_title.get(code)) in header, f"page {number}"
             assert squash(case.section) + first_words in header, f"{case.id}: page {number} header {header!r}"
             continued += 1
-        first_header = squash(" ".join(l[4] for l in pages[pages_of_case[0] - 1] if l[3] < MARGIN))
+        first_header = squash(" ".join(word[4] for word in pages[pages_of_case[0] - 1] if word[3] < MARGIN))
         assert squash(case.section) + first_words not in first_header, f"{case.id}: its heading is on the page"
     assert continued > len(site.cases) // 2, "many cases run over several pages"
 

@@ -47,7 +47,7 @@ def test_bad_input_gets_a_located_message(bad: Path, project: Path, monkeypatch,
     code, out, err = validate_in_process(project, capsys)  # an uncaught exception fails the test with its traceback
     assert code == 1, out + err
     assert "Traceback" not in err
-    lines = [l for l in err.splitlines() if l.startswith(f"cases/{bad.name}:")]
+    lines = [text for text in err.splitlines() if text.startswith(f"cases/{bad.name}:")]
     assert lines, err
     # Every line names file:line:column, says what is wrong and how to fix it.
     for line in lines:
@@ -56,10 +56,10 @@ def test_bad_input_gets_a_located_message(bad: Path, project: Path, monkeypatch,
         expect = "1:1 the file is empty"
     place, _, rest = expect.partition(" ") if re.match(r"\d+:\d+ ", expect) else ("", "", expect)
     message, _, hint = rest.partition(" | ")
-    wanted = [l for l in lines if message in l and hint in l]
+    wanted = [text for text in lines if message in text and hint in text]
     assert wanted, f"no line with {message!r} / {hint!r} in:\n" + "\n".join(lines)
     if place:
-        assert any(l.startswith(f"cases/{bad.name}:{place}:") for l in wanted), wanted
+        assert any(text.startswith(f"cases/{bad.name}:{place}:") for text in wanted), wanted
 
 
 def test_a_file_over_the_size_cap_is_refused(project: Path):
