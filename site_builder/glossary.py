@@ -63,9 +63,14 @@ class Entity:
         return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![\w-])", re.I)
 
 
+def read_glossary(root: Path) -> dict:
+    """Return translations/glossary.yaml as data: terms, names and entities."""
+    return yaml.load((root / GLOSSARY_FILE).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def load_glossary(root: Path) -> list[Entry]:
     """Return the glossary's terms and names."""
-    data = yaml.load((root / GLOSSARY_FILE).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    data = read_glossary(root)
     entries = [Entry(tuple(t["en"]), tuple(t["zh"]), tuple(t.get("except", ()))) for t in data["terms"]]
     entries += [Entry((n["en"],), (n["zh"],)) for n in data["names"]]
     return entries
@@ -73,9 +78,8 @@ def load_glossary(root: Path) -> list[Entry]:
 
 def load_entities(root: Path) -> list[Entity]:
     """Return the glossary's named entities."""
-    data = yaml.safe_load((root / GLOSSARY_FILE).read_text(encoding="utf-8"))
     return [Entity(e["en"], e["zh"], tuple(e.get("source_forms", ())), tuple(e.get("variants", ())))
-            for e in data["entities"]]
+            for e in read_glossary(root)["entities"]]
 
 
 def entity_misses(model: BaseModel, entities: list[Entity]) -> list[tuple[str, str]]:

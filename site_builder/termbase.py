@@ -11,10 +11,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
 from .exchange import SOURCE_LANGUAGE, TARGET_LANGUAGE
-from .glossary import GLOSSARY_FILE
+from .glossary import read_glossary
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ class Concept:
 
 def load_concepts(root: Path) -> list[Concept]:
     """Return the glossary's terms, then its names."""
-    data = yaml.safe_load((root / GLOSSARY_FILE).read_text(encoding="utf-8"))
+    data = read_glossary(root)
     concepts = [Concept(tuple(t["en"]), tuple(t["zh"]), " ".join(str(t.get("note", "")).split()),
                         tuple(t.get("except", ()))) for t in data["terms"]]
     concepts += [Concept((n["en"],), (n["zh"],), "official name") for n in data["names"]]
