@@ -342,7 +342,7 @@ _NUMBER_WITH_LEADING_ZERO = re.compile(r"^\s*telephone:\s*(0[0-9]+)\s*(#.*)?$")
 def _check_telephone(doc: YamlDocument) -> list[Problem]:
     """Warn where a telephone number starting with 0 is written without quotes: YAML reads it as a number."""
     style, line, _last = doc.scalars.get(("contact", "telephone"), ("", 0, 0))
-    source = doc.text.splitlines()
+    source = doc.source_lines()
     if style is not None or not 0 < line <= len(source) or not (m := _NUMBER_WITH_LEADING_ZERO.match(source[line - 1])):
         return []
     return [_at(doc, ("contact", "telephone"), _("%(number)s is read as a number, which drops its leading 0",
@@ -493,7 +493,7 @@ def _check_rich_text(doc: YamlDocument, model: BaseModel, draft: bool) -> list[P
       so only the editor can tell a list from text.
     """
     problems = []
-    source = doc.text.splitlines()
+    source = doc.source_lines()
     for path, text in iter_texts(model):
         if not isinstance(text, RichText):
             continue

@@ -132,6 +132,10 @@ class YamlDocument:
     scalars: dict[Path_, tuple[str | None, int, int]] = field(default_factory=dict)
     text: str = ""
 
+    def source_lines(self) -> list[str]:
+        """Return the file's lines as its positions count them: not split at NEL, U+2028 or U+2029."""
+        return _LINE_BREAK.split(self.text)
+
     def position(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """Return (line, column) of the value at `path`, or of its nearest known parent."""
         table = self.keys if key else self.values

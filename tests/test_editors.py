@@ -210,3 +210,11 @@ def test_every_problem_reads_in_chinese(bad: Path, project: Path):
         message, hint = render(problem.message, "zh"), render(problem.hint, "zh")
         assert re.search(r"[\u4e00-\u9fff]", message) and (not hint or re.search(r"[\u4e00-\u9fff]", hint)), \
             problem.render("zh")
+
+
+def test_a_line_separator_inside_an_earlier_value_does_not_shift_the_telephone_check(project: Path):
+    # U+2028 is a line break to Python's str.splitlines(), but not to the reader's positions or to an editor.
+    edit(project, "  zh: 南开大学", '  zh: "南开\u2028大学"')
+    edit(project, "  email: contact@example.org", "  telephone: 02223508888\n  email: contact@example.org")
+    result = run(["validate"], project)
+    assert f"{SMALL}:42:14: warning: contact.telephone: 02223508888 is read as a number" in result.stderr, result.stderr
