@@ -21,7 +21,7 @@ from .messages import Message, _
 from .paths import JINJA_CACHE, PDF_CACHE
 from .pipeline import run_full, write_targets
 from .problems import Problem
-from .render import Output, PdfInfo, Target, missing_address, site_targets
+from .render import Output, PdfInfo, fixed_targets, missing_address, site_targets
 from .search import search_files
 from .write import output_lock
 
@@ -51,11 +51,11 @@ def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, ba
         mark = stage(_("PDF editions: %(count)d (%(pages)s pages)", count=len(pdfs),
                        pages=" + ".join(str(info.pages) for info in pdfs.values())), mark)
     targets = site_targets(site, base_url=base_url, pdfs=pdfs, template_cache=compiled_templates(root))
-    targets += [Target(o.path, _constant(o.body)) for o in pdf_outputs]
+    targets += fixed_targets(pdf_outputs)
     pages = sum(1 for t in targets if t.path.endswith(".html"))
     if search:
         index = search_files(site)
-        targets += [Target(o.path, _constant(o.body)) for o in index]
+        targets += fixed_targets(index)
         mark = stage(_("search index: %(pages)d pages", pages=_indexed_pages(index)), mark)
     # Pages are rendered and written together, in worker processes: one stage for both.
     count = run_full(targets, output)
@@ -72,10 +72,6 @@ def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, ba
     log.info("%s", _("built %(count)d files (%(cases)d cases) into %(folder)s in %(seconds).1f s", count=count,
                      cases=len(site.cases), folder=output, seconds=time.perf_counter() - started).render())
     return site
-
-
-def _constant(body: bytes):
-    return lambda: body
 
 
 def _indexed_pages(index: list[Output]) -> int:
@@ -99,7 +95,7 @@ def build_pdfs_only(root: Path, output: Path, *, draft: bool = False) -> None:
     _warn(warnings)
     files, pdfs = render_pdfs(site)
     with output_lock(output):
-        write_targets([Target(o.path, _constant(o.body)) for o in files], output)
+        write_targets(fixed_targets(files), output)
     for info in pdfs.values():
         log.info("%s", _("wrote %(file)s (%(pages)d pages)", file=output / info.file, pages=info.pages).render())
 

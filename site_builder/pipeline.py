@@ -43,22 +43,18 @@ def write_targets(targets: Iterable[Target], folder: Path) -> int:
     return write_files((Output(target.path, target.make()) for target in targets), folder)
 
 
-def run_full(targets: Sequence[Target], output: Path, *, index: Callable[[Path], None] | None = None,
-             index_files: Iterable[str] = (), jobs: int | None = None) -> int:
-    """Make every target into a staging folder, index it, then publish it in place of `output`; return the files made.
+def run_full(targets: Sequence[Target], output: Path, *, jobs: int | None = None) -> int:
+    """Make every target into a staging folder, then publish it in place of `output`; return the files made.
 
-    Nothing touches `output` until every file is made and there (`index_files`: what the
-    index must have written); a failure leaves the previous build whole. A second build
-    into the same folder waits for this one. `jobs` processes make the targets (default:
-    one per CPU; see `write_in_parallel`).
+    Nothing touches `output` until every file is made and there; a failure leaves the
+    previous build whole. A second build into the same folder waits for this one. `jobs`
+    processes make the targets (default: one per CPU; see `write_in_parallel`).
     """
     with output_lock(output):
         staging = new_staging(output)
         try:
             count = write_in_parallel(targets, staging, jobs=jobs)
-            if index is not None:
-                index(staging)
-            check_complete(staging, (t.path for t in targets), index_files if index is not None else ())
+            check_complete(staging, (t.path for t in targets))
             publish(staging, output)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

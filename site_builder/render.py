@@ -410,6 +410,11 @@ def _constant(body: bytes) -> Callable[[], bytes]:
     return lambda: body
 
 
+def fixed_targets(outputs: list[Output]) -> list[Target]:
+    """Return targets for files already made (PDFs, the search index): their bytes as they are."""
+    return [Target(o.path, _constant(o.body)) for o in outputs]
+
+
 def _made_together(paths: list[str], make_all: Callable[[], list[Output]], sources: frozenset[str]) -> list[Target]:
     """Return targets for files that one function makes together, made when the first of them is wanted.
 

@@ -30,7 +30,7 @@ from .messages import _, current_language
 from .paths import PDF_CACHE, THEME_DIR, WATCHED
 from .pipeline import LiveOutput, Pass
 from .problems import ContentError, EnvironmentProblem, Problem, display_path, report
-from .render import Output, PdfInfo, Target, site_targets
+from .render import Output, PdfInfo, fixed_targets, site_targets
 from .write import replace_file
 
 log = logging.getLogger(__name__)
@@ -87,13 +87,9 @@ class LiveSite:
         site, self.warnings = load_site(self.root, draft=self.draft, parsed=self._parsed)
         first, self.site = self.site is None, site
         targets = site_targets(site, base_url=self.base_url, pdfs=self.pdfs, template_cache=self._templates)
-        targets += [Target(o.path, _constant(o.body)) for o in self.pdf_files]
+        targets += fixed_targets(self.pdf_files)
         return self._output.update(targets, changed=changed, wanted=wanted, step=step, superseded=superseded,
                                    everything=first)
-
-
-def _constant(body: bytes) -> Callable[[], bytes]:
-    return lambda: body
 
 
 class Preview:

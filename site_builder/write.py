@@ -139,9 +139,9 @@ def located(exc: OSError, path: Path) -> OSError:
     return type(exc)(exc.errno, exc.strerror, str(path))
 
 
-def check_complete(staging: Path, paths: Iterable[str], extra: Iterable[str] = ()) -> None:
+def check_complete(staging: Path, paths: Iterable[str]) -> None:
     """Raise OSError unless every expected file is in `staging` (a folder removed under a build is caught here)."""
-    for path in [*paths, *extra]:
+    for path in paths:
         if not (staging / path).is_file():
             raise FileNotFoundError(errno.ENOENT, _("the finished build is incomplete (a file is missing); "
                                                     "nothing was published").render(), str(staging / path))
