@@ -265,7 +265,6 @@ class ImportPlan:
 def plan_import(root: Path, path: Path, shown: str) -> ImportPlan:
     """Check every unit of an exchange file against the content; raise ContentError listing every problem."""
     from .freshness import content_files
-
     from .glossary import load_glossary
 
     glossary = load_glossary(root)

@@ -21,7 +21,6 @@ from .problems import Problem, display_path
 from .yamlsource import dotted, load_yaml
 
 
-
 @dataclass(frozen=True)
 class Entry:
     """One term or name: its English forms and accepted Chinese renderings."""

@@ -458,8 +458,8 @@ def _drop_hidden_continued_labels(document) -> None:
 def _install_tagging() -> None:
     """Wrap WeasyPrint's structure-tree builder and marked-content writer (see "Tagging" above)."""
     import pydyf
-    from weasyprint.layout.absolute import AbsolutePlaceholder
     from weasyprint import pdf as weasyprint_pdf
+    from weasyprint.layout.absolute import AbsolutePlaceholder
     from weasyprint.pdf import stream, tags
 
     if getattr(tags._build_box_tree, "joined", False):

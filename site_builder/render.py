@@ -19,20 +19,19 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 import jinja2
+from babel.numbers import format_decimal
 from jinja2.filters import do_truncate
 from markupsafe import Markup
 
 from . import charts, citation
 from .content import Site, image_output_path
 from .facets import build_facets, facet_keys, in_reading_order, keyword_keys, related_cases, slugify
-from babel.numbers import format_decimal
-
 from .i18n import format_number, format_partial_date, load_translations
 from .languages import LANGUAGE, LANGUAGES
 from .markup import plain_text, render_markdown, typographic
+from .messages import _
 from .models import Case, Policy, Text
 from .outline import contents, subheadings_at, with_anchors
-from .messages import _
 from .paths import CASES_DIR, GUIDE_DIR, GUIDE_FILE, POLICIES_DIR, STATIC_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR
 from .problems import Problem, display_path
 from .typography import ELLIPSIS, WORD_GAP, person_name, tidy_spacing

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-import yaml
 from typing import Any
 
+import yaml
 from pydantic import BaseModel
 
 from .messages import FIELD_LABELS, Message, _

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from .exchange import SOURCE_LANGUAGE, TARGET_LANGUAGE
 from .glossary import read_glossary
 

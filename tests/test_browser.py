@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from search_queries import COMPLETE, query_set, run_queries
 from site_builder.build import build
 from site_builder.content import load_site
-from search_queries import COMPLETE, query_set, run_queries
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
