@@ -231,3 +231,18 @@ def test_a_policy_lists_its_most_related_cases_by_shared_themes(built):
         everyone = sorted((len(set(policy.themes) & set(c.themes)) for c in site.cases), reverse=True)
         assert 0 < len(shown) <= 8 and all(shared)
         assert shared == sorted(shared, reverse=True) and shared == everyone[:len(shown)], (policy.id, shared)
+
+
+def test_the_website_and_the_pdf_name_an_author_alike(project):
+    from site_builder import pdf
+
+    case = project / "cases" / "small-case.yaml"
+    case.write_text(case.read_text(encoding="utf-8").replace(
+        "  - name: Test Author\n",
+        "  - name: Guo He\n    name_zh: 郭和\n    role: {en: Director, zh: 主任}\n"), encoding="utf-8")
+    site, _ = load_site(project)
+    pages = {o.path: o.body.decode() for o in render_site(site)}
+    editions = {e.code: e.html for e in pdf.prepare_editions(site)}
+    for code, named in (("en", "Guo He (Director)"), ("zh", "郭和（主任）")):
+        assert named in pages[f"{code}/cases/small-case/index.html"]
+        assert named in editions[code]
