@@ -45,6 +45,11 @@ class CaseField:
         """Return the field's own name, e.g. `short_description` (the CSV's column stem)."""
         return self.path.rsplit(".", 1)[-1]
 
+    @property
+    def anchor(self) -> str:
+        """Return the id of the field's heading on the case page: its key, or key-detail where a block has it."""
+        return self.key.replace("_", "-") + ("-detail" if self.key in BLOCKS else "")
+
     @cached_property
     def kind(self) -> str:
         """Return what the value is: text, rich, texts, people, image, list (of plain strings) or plain."""
@@ -90,6 +95,7 @@ CASE_FIELDS: tuple[CaseField, ...] = (
     CaseField("editorial_notes", _("Editorial notes"), "editorial_notes"),
 )
 FIELDS_BY_PATH = {f.path: f for f in CASE_FIELDS}
+FIELDS_BY_KEY = {f.key: f for f in CASE_FIELDS if f.block != "contact"}  # the templates name a field by its key
 
 # The model's fields the template has no row for: where the case sits in the guide and how it links to the
 # rest (the pages show them as breadcrumbs, links and facets), and the parts of a field shown with it.

@@ -26,7 +26,7 @@ from markupsafe import Markup
 from . import charts, citation
 from .content import Site, image_output_path
 from .facets import build_facets, facet_keys, in_reading_order, keyword_keys, related_cases, slugify
-from .fields import BLOCKS, CASE_FIELDS, block_fields, csv_columns, csv_row, filled_fields
+from .fields import BLOCKS, CASE_FIELDS, FIELDS_BY_KEY, block_fields, csv_columns, csv_row, filled_fields
 from .i18n import format_number, format_partial_date, load_translations
 from .languages import LANGUAGE, LANGUAGES
 from .markup import plain_text, render_markdown, typographic
@@ -170,6 +170,7 @@ class Renderer:
             percent=charts.format_percent,
             case_fields=CASE_FIELDS,  # a case's fields in the guide's order, with their labels (fields.py)
             case_blocks=BLOCKS,
+            case_field=FIELDS_BY_KEY,  # by key, e.g. case_field.keywords
             block_fields=block_fields,
             filled_fields=filled_fields,
         )
