@@ -17,10 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    output = tmp_path_factory.mktemp("site") / "output"
-    build(ROOT, output, pdf=False, search=True)
-    return output
+def built(built_guide) -> Path:
+    return built_guide
 
 
 class Links(HTMLParser):
