@@ -35,6 +35,22 @@ def built_guide(tmp_path_factory) -> Path:
     return output
 
 
+@pytest.fixture(scope="session")
+def built_small_project(tmp_path_factory) -> Path:
+    """Build the small project's website once for the whole run, dated by SOURCE_DATE_EPOCH so that it is stable.
+
+    The golden-output test compares it with tests/golden/; other tests that only read it share it.
+    """
+    from site_builder.build import build
+
+    folder = tmp_path_factory.mktemp("small-site")
+    project = make_small_project(folder / "project")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", "1577836800")  # 2020-01-01, the guide's year
+        build(project, folder / "output", pdf=False, search=False)
+    return folder / "output"
+
+
 def make_small_project(root: Path) -> Path:
     """Write the small project into `root`: the real guide data, two real cases and the small test case."""
     (root / "cases").mkdir(parents=True)
