@@ -44,7 +44,7 @@ def index_weight(built: Path) -> list[tuple[str, int, int]]:
     """Return (file, bytes, gzip'd bytes) of the search's own files: index and scripts."""
     files = sorted(p for folder in ("search", "static/vendor") for p in (built / folder).rglob("*")
                    if p.is_file() and not p.name.endswith(".txt"))
-    files += [p for p in (built / "static" / "search.js", built / "static" / "search-box.js") if p.exists()]
+    files += [p for p in (built / "static" / "search.js",) if p.exists()]  # the header box's keys are in site.js
     return [(p.relative_to(built).as_posix(), p.stat().st_size, len(gzip.compress(p.read_bytes(), 6))) for p in files]
 
 

@@ -24,8 +24,8 @@ from babel.messages.frontend import CommandLineInterface, parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from .languages import LANGUAGES, po_path
-from .paths import TRANSLATIONS_DIR
 from .messages import _
+from .paths import TRANSLATIONS_DIR
 
 log = logging.getLogger(__name__)
 

@@ -61,15 +61,13 @@ def _unit_state(state: FieldState) -> UnitState:
 
 
 def glossary_notes(english: str, glossary) -> tuple[str, ...]:
-    """Return a note for each glossary term or name found in `english`."""
-    notes = []
-    for entry in glossary:
-        text = english
-        for phrase in entry.exceptions:
-            text = re.sub(re.escape(phrase), lambda m: " " * len(m.group(0)), text, flags=re.I)
-        if match := entry.pattern.search(text):
-            notes.append(f"glossary: {match.group(0)} = {' / '.join(entry.zh)}")
-    return tuple(dict.fromkeys(notes))
+    """Return a note for each glossary term or name found in `english` (its first occurrence)."""
+    from .glossary import find_terms
+
+    first: dict[int, str] = {}
+    for _start, _end, words, entry in find_terms(english, glossary):
+        first.setdefault(id(entry), f"glossary: {words} = {' / '.join(entry.zh)}")
+    return tuple(dict.fromkeys(first.values()))
 
 
 def collect_units(root: Path, files: list[Path] | None = None, pending_only: bool = False) -> list[Unit]:
@@ -265,7 +263,6 @@ class ImportPlan:
 def plan_import(root: Path, path: Path, shown: str) -> ImportPlan:
     """Check every unit of an exchange file against the content; raise ContentError listing every problem."""
     from .freshness import content_files
-
     from .glossary import load_glossary
 
     glossary = load_glossary(root)

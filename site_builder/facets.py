@@ -4,9 +4,9 @@ from __future__ import annotations
 import heapq
 import re
 import unicodedata
-from functools import lru_cache
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 

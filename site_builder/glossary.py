@@ -21,7 +21,6 @@ from .problems import Problem, display_path
 from .yamlsource import dotted, load_yaml
 
 
-
 @dataclass(frozen=True)
 class Entry:
     """One term or name: its English forms and accepted Chinese renderings."""
@@ -169,6 +168,20 @@ def glossary_problems(root: Path, documents: list[tuple[Path, BaseModel]], *, st
     return problems
 
 
+def find_terms(english: str, glossary: list[Entry]) -> list[tuple[int, int, str, Entry]]:
+    """Return (start, end, words, entry) for each glossary term in `english`, by entry, outside its exception phrases."""
+    found = []
+    lower = english.lower()
+    for entry in glossary:
+        if not any(form in lower for form in entry.lowered):
+            continue  # a substring test first: the regular expressions cost most of validate's time
+        text = english
+        for phrase in entry.exceptions:  # blanked out, so that the positions stay those of `english`
+            text = re.sub(re.escape(phrase), lambda m: " " * len(m.group(0)), text, flags=re.I)
+        found += [(m.start(), m.end(), m.group(0), entry) for m in entry.pattern.finditer(text)]
+    return found
+
+
 def glossary_misses(model: BaseModel, glossary: list[Entry]) -> list[tuple[str, str, tuple[str, ...]]]:
     """Return (field, English term, accepted renderings) wherever a translation ignores the glossary."""
     return [(dotted(where), term, renderings) for where, term, renderings in _misses(model, glossary)]
@@ -184,15 +197,7 @@ def _misses(model: BaseModel, glossary: list[Entry]) -> list[tuple[tuple, str, t
     for path, text in iter_texts(model):
         if not text.en or not text.zh:
             continue
-        found = []
-        lower = text.en.lower()
-        for entry in glossary:
-            if not any(form in lower for form in entry.lowered):
-                continue  # a substring test first: the regular expressions cost most of validate's time
-            english = text.en
-            for phrase in entry.exceptions:
-                english = re.sub(re.escape(phrase), lambda m: " " * len(m.group(0)), english, flags=re.I)
-            found += [(m.start(), m.end(), m.group(0), entry) for m in entry.pattern.finditer(english)]
+        found = find_terms(text.en, glossary)
         for start, end, term, entry in found:
             inside_longer = any(s <= start and end <= e and (e - s) > (end - start) for s, e, _term, _entry in found)
             if not inside_longer and not any(zh in text.zh for zh in entry.zh):

@@ -18,7 +18,6 @@ from pydantic_core import PydanticCustomError
 from .languages import LANGUAGE_CODES as LANGUAGES  # noqa: F401  -- the content keys of a Text
 from .messages import _
 
-
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SECTION_PATTERN = r"^[1-9][0-9]*(\.[1-9][0-9]*){1,2}$"
 

@@ -54,6 +54,7 @@ from .paths import PDF_STYLESHEET
 from .pipeline import die_with_parent
 from .problems import EnvironmentProblem, Problem
 from .render import Output, PdfInfo, Renderer, build_timestamp
+from .typography import HAN_IDEOGRAPHS
 from .write import replace_file
 
 log = logging.getLogger(__name__)
@@ -322,7 +323,7 @@ def check_fonts() -> None:
 # feature on for a whole element, whose edges WeasyPrint then treats as break opportunities. So
 # the Chinese setting is done where the text meets Pango: _install_chinese_setting.
 
-IDEOGRAPHS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+IDEOGRAPHS = HAN_IDEOGRAPHS
 CLOSING_MARKS = "，。、；：？！）》」』】〕〉”’"  # their blank half is on the right
 OPENING_MARKS = "（《「『【〔〈“‘"  # their blank half is on the left
 # A closing mark before another mark takes half width: two adjacent marks then leave half an em of
@@ -458,8 +459,8 @@ def _drop_hidden_continued_labels(document) -> None:
 def _install_tagging() -> None:
     """Wrap WeasyPrint's structure-tree builder and marked-content writer (see "Tagging" above)."""
     import pydyf
-    from weasyprint.layout.absolute import AbsolutePlaceholder
     from weasyprint import pdf as weasyprint_pdf
+    from weasyprint.layout.absolute import AbsolutePlaceholder
     from weasyprint.pdf import stream, tags
 
     if getattr(tags._build_box_tree, "joined", False):

@@ -26,8 +26,8 @@ import os
 import shutil
 import signal
 import threading
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .render import Output, Target

@@ -19,20 +19,20 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 import jinja2
+from babel.numbers import format_decimal
 from jinja2.filters import do_truncate
 from markupsafe import Markup
 
 from . import charts, citation
 from .content import Site, image_output_path
 from .facets import build_facets, facet_keys, in_reading_order, keyword_keys, related_cases, slugify
-from babel.numbers import format_decimal
-
+from .fields import BLOCKS, CASE_FIELDS, FIELDS_BY_KEY, block_fields, csv_columns, csv_row, filled_fields
 from .i18n import format_number, format_partial_date, load_translations
 from .languages import LANGUAGE, LANGUAGES
 from .markup import plain_text, render_markdown, typographic
+from .messages import _
 from .models import Case, Policy, Text
 from .outline import contents, subheadings_at, with_anchors
-from .messages import _
 from .paths import CASES_DIR, GUIDE_DIR, GUIDE_FILE, POLICIES_DIR, STATIC_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR
 from .problems import Problem, display_path
 from .typography import ELLIPSIS, WORD_GAP, person_name, tidy_spacing
@@ -168,6 +168,11 @@ class Renderer:
             render_in=lambda text, lang_code: render_markdown(text.get(lang_code)) if text else Markup(""),
             chart=lambda value, not_given: charts.bar_chart(value, lambda text: self.text(text, code), not_given),
             percent=charts.format_percent,
+            case_fields=CASE_FIELDS,  # a case's fields in the guide's order, with their labels (fields.py)
+            case_blocks=BLOCKS,
+            case_field=FIELDS_BY_KEY,  # by key, e.g. case_field.keywords
+            block_fields=block_fields,
+            filled_fields=filled_fields,
         )
         env.filters.update(
             t=lambda text: typographic(self.text(text, code)),
@@ -466,19 +471,9 @@ def data_files(site: Site) -> list[Output]:
                       ensure_ascii=False, indent=1)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    columns = ["id", "section", "region", "partner", "institution_en", "institution_zh", "country_en", "country_zh",
-               "name_en", "name_zh", "date", "themes", "keywords_en", "keywords_zh", "target_groups_en",
-               "target_groups_zh", "websites", "short_description_en", "short_description_zh"]
-    writer.writerow(columns)
+    writer.writerow(csv_columns())
     for c in site.cases:
-        writer.writerow(csv_cells([
-            c.id, c.section, c.region, c.partner, c.institution.en, c.institution.zh, c.country.en, c.country.zh,
-            c.profile.name.en, c.profile.name.zh, c.date or "", " ".join(c.themes),
-            "; ".join(k.en for k in c.profile.keywords), "；".join(k.zh for k in c.profile.keywords),
-            "; ".join(g.en for g in c.target_groups), "；".join(g.zh for g in c.target_groups),
-            " ".join(c.information_sources.websites),
-            c.profile.short_description.en, c.profile.short_description.zh,
-        ]))
+        writer.writerow(csv_cells(csv_row(c)))
     # A byte-order mark lets spreadsheet programs read the Chinese text as UTF-8.
     return [Output("data/cases.json", data.encode("utf-8") + b"\n"),
             Output("data/cases.csv", b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))]

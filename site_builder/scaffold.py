@@ -31,6 +31,7 @@ authors:                             # {c[authors]}
 target_groups:                       # {c[target_groups]}
   - en: ""
     zh: ""
+# target_groups_detail:              # {c[target_groups_detail]}
 date:                                # {c[date]}
 themes: []                           # {c[themes]}
 
@@ -107,6 +108,8 @@ def _comments(parent: str, themes: str) -> dict[str, str]:
         "optional": _("optional"),
         "name_zh": _("optional: the name in Chinese characters, where known (not guessed from pinyin)"),
         "target_groups": _("one target group per item"),
+        "target_groups_detail": _("optional: where the source describes the target groups at length, that text "
+                                  "(en and zh, Markdown)"),
         "date": _("the source's date: YYYY, YYYY-MM or YYYY-MM-DD, only what the source gives; empty until then"),
         "themes": _("ids from guide/guide.yaml: %(ids)s", ids=themes),
         "name": _("case-study name"),

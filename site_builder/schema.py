@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-import yaml
 from typing import Any
 
+import yaml
 from pydantic import BaseModel
 
 from .messages import FIELD_LABELS, Message, _
 from .models import PARTIAL_DATE_PATTERN, SECTION_PATTERN, SLUG_PATTERN, Case, Guide, NeedsAnalysis, Policy
-from .paths import SCHEMA_DIR
+from .paths import GUIDE_FILE, SCHEMA_DIR
 
 SCHEMAS: dict[str, tuple[type[BaseModel], Message]] = {
     "case.schema.json": (Case, _("A CIPnet case study")),
@@ -140,10 +139,10 @@ def _labelled(field: str, schema: dict[str, Any]) -> dict[str, Any]:
 def _guide_choices(root: Path) -> dict[str, dict[str, str]]:
     """Return the guide's partner and theme ids with their names, {"partner": {id: name}, "themes": …}.
 
-    Read leniently from guide/guide.yaml: a broken guide leaves the ids unlisted (validate reports it).
+    Read leniently from the guide file: a broken guide leaves the ids unlisted (validate reports it).
     """
     try:
-        data = yaml.load((root / "guide" / "guide.yaml").read_text(encoding="utf-8"),
+        data = yaml.load((root / GUIDE_FILE).read_text(encoding="utf-8"),
                          Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         return {key: {item["id"]: f"{item['name']['zh']}（{item['name']['en']}）" for item in data[kind]}
                 for key, kind in (("partner", "partners"), ("themes", "themes"))}

@@ -32,11 +32,12 @@ from .content import Site, iter_texts
 from .i18n import LANGUAGES
 from .markup import render_markdown
 from .render import Output
+from .typography import HAN_IDEOGRAPHS
 
 INDEX_PATH = "search/{lang}.json"
 FIELDS = ("title", "institution", "keywords", "text")
 STORED = ("kind", "section", "title", "institution", "keywords", "text")
-CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK = HAN_IDEOGRAPHS
 RUNS = re.compile(rf"[{CJK}]+|[^\W_{CJK}]+")
 CJK_RUN = re.compile(rf"[{CJK}]")
 NUMBER = re.compile("[0-9]+")

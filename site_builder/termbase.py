@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from .exchange import SOURCE_LANGUAGE, TARGET_LANGUAGE
 from .glossary import read_glossary
+from .typography import HAN_IDEOGRAPHS
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ def load_concepts(root: Path) -> list[Concept]:
     return concepts
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
+# Any Chinese character marks a variant as a Chinese form (the others are English forms).
+_CJK = re.compile(f"[{HAN_IDEOGRAPHS}]")
 
 
 def _note(concept: Concept) -> str:

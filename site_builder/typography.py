@@ -8,6 +8,11 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
+# The Chinese characters (CJK Unified Ideographs, Extension A, Compatibility Ideographs) as a regular
+# expression's character-class body: what the search index cuts into bigrams, the PDF spaces as Chinese and
+# the glossary export reads as a Chinese form. themes/default/static/search.js repeats it for the browser.
+HAN_IDEOGRAPHS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+
 # Full-width punctuation: a space typed after one of these is always wrong in Chinese text.
 _FULL_WIDTH_THEN_SPACE = re.compile(r"(?<=[，。、；：？！）》”’」』】〕…])[ \t\n]+")
 

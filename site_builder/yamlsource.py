@@ -268,7 +268,7 @@ def _compose(text: str, file: str, lines: _Lines) -> yaml.Node | None:
     try:
         return loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, file, text) from None
+        raise _syntax_error(exc, file, text, lines) from None
     except yaml.YAMLError as exc:  # unmarked errors are rare; still report them cleanly
         raise _error(file, 1, 1, _("YAML error: %(detail)s", detail=str(exc)), _("check the file's syntax")) from None
     except (ValueError, OverflowError, KeyError) as exc:  # e.g. an escape beyond Unicode, "\U00110000"
@@ -343,7 +343,7 @@ def _check_events(text: str, file: str, lines: _Lines, loader: type = _LOADER) -
         for event in yaml.parse(text, Loader=loader):
             checker.check(event)
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, file, text) from None
+        raise _syntax_error(exc, file, text, lines) from None
 
 
 class _EventChecker:
@@ -479,9 +479,9 @@ def dotted(path: Path_) -> str:
     return out
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> ContentError:
+def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str, lines: _Lines) -> ContentError:
+    """Return the located error for a parser's complaint, naming the editor's likely mistake."""
     mark = exc.problem_mark or exc.context_mark
-    lines = _Lines(text)
     line, column = lines.place(mark) if mark else (1, 1)
     context_line = lines.place(exc.context_mark)[0] if exc.context_mark else line
     problem = exc.problem or "syntax error"

@@ -8,6 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SITE_ADDRESS = "https://guide.example.org/"  # the address the shared build is made for: feeds, sitemap, canonical links
 
 
 @pytest.fixture(autouse=True)
@@ -19,6 +20,35 @@ def english_messages(monkeypatch):
     from site_builder.messages import set_language
 
     set_language("en")
+
+
+@pytest.fixture(scope="session")
+def built_guide(tmp_path_factory) -> Path:
+    """Build the real guide's website once for the whole run (with its search index, for SITE_ADDRESS, no PDFs).
+
+    The site, browser, HTML checker and typography tests all read this one build; none may change it.
+    """
+    from site_builder.build import build
+
+    output = tmp_path_factory.mktemp("guide-site") / "output"
+    build(ROOT, output, pdf=False, search=True, base_url=SITE_ADDRESS)
+    return output
+
+
+@pytest.fixture(scope="session")
+def built_small_project(tmp_path_factory) -> Path:
+    """Build the small project's website once for the whole run, dated by SOURCE_DATE_EPOCH so that it is stable.
+
+    The golden-output test compares it with tests/golden/; other tests that only read it share it.
+    """
+    from site_builder.build import build
+
+    folder = tmp_path_factory.mktemp("small-site")
+    project = make_small_project(folder / "project")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", "1577836800")  # 2020-01-01, the guide's year
+        build(project, folder / "output", pdf=False, search=False)
+    return folder / "output"
 
 
 def make_small_project(root: Path) -> Path:

@@ -13,10 +13,11 @@ import functools
 import html
 import re
 import statistics
-import yaml
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 from site_builder.content import Site, iter_texts
 from site_builder.glossary import GLOSSARY_FILE

@@ -1,6 +1,6 @@
 """The built website in a real browser (Debian's Chromium through Playwright), and the structure of every page.
 
-The site is built once for the module and served over HTTP on 127.0.0.1 (the search needs HTTP); one browser
+The site is built once for the run (conftest.built_guide) and served over HTTP on 127.0.0.1 (the search needs HTTP); one browser
 serves every test. Every page type is checked (and screenshotted, whole page) in both languages, at 360 and 1280 px,
 in the light and the dark colour scheme; the PNGs go to a temporary folder, or to SITE_SCREENSHOTS=/some/folder.
 """
@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from site_builder.build import build
-from site_builder.content import load_site
+from conftest import SITE_ADDRESS
 from search_queries import COMPLETE, query_set, run_queries
+from site_builder.content import load_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -38,7 +38,7 @@ CASE = "ju-proof-of-concept-grants"
 PHONE, DESKTOP = (360, 740), (1280, 900)
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 SCREENSHOTS = os.environ.get("SITE_SCREENSHOTS")
-ADDRESS = "https://guide.example.org/"  # the published address the site is built for (served here from 127.0.0.1)
+ADDRESS = SITE_ADDRESS  # the published address the site is built for (served here from 127.0.0.1)
 
 # One page of each type, in each language; the language-neutral pages come once.
 PAGE_TYPES = {
@@ -66,10 +66,8 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    output = tmp_path_factory.mktemp("browser-site") / "output"
-    build(ROOT, output, pdf=False, search=True, base_url=ADDRESS)
-    return output
+def built(built_guide) -> Path:
+    return built_guide  # built for ADDRESS (conftest.SITE_ADDRESS), served here from 127.0.0.1
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.build import build
 from site_builder.content import load_site
 from site_builder.render import render_site
 
@@ -64,10 +63,8 @@ def wrong_punctuation(html: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    output = tmp_path_factory.mktemp("zh-site") / "output"
-    build(ROOT, output, pdf=False, search=False, base_url="https://guide.example.org/")
-    return output
+def built(built_guide) -> Path:
+    return built_guide
 
 
 def test_every_chinese_page_uses_full_width_punctuation(built):

@@ -226,12 +226,9 @@ def test_the_slide_reader_notices_a_changed_figure(site, tmp_path, monkeypatch):
         test_every_chart_figure_equals_the_slides_and_gaps_stay_empty(site)
 
 
-def test_project_without_context_files_still_builds(project, tmp_path):
+def test_project_without_context_files_still_builds(built_small_project):
     # The fixture project has no policies/: their pages and links are simply absent.
-    from site_builder.build import build
-
-    out = tmp_path / "out"
-    build(project, out, pdf=False, search=False)
+    out = built_small_project
     assert (out / "en" / "cases" / "index.html").exists()
     assert not (out / "en" / "policies").exists()
     assert "/policies/" not in (out / "en" / "index.html").read_text(encoding="utf-8")

@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_small_project
-from site_builder.build import build
 from site_builder.languages import LANGUAGES
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -25,14 +23,9 @@ UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 
 @pytest.fixture(scope="module")
-def fixture_site(tmp_path_factory) -> Path:
-    """Build the small project once, dated by SOURCE_DATE_EPOCH so that the output is stable."""
-    folder = tmp_path_factory.mktemp("golden")
-    project = make_small_project(folder / "project")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOURCE_DATE_EPOCH", "1577836800")  # 2020-01-01, the guide's year
-        build(project, folder / "output", pdf=False, search=False)
-    return folder / "output"
+def fixture_site(built_small_project) -> Path:
+    """The small project's website, built once for the run (conftest.built_small_project)."""
+    return built_small_project
 
 
 def files(folder: Path) -> dict[str, bytes]:

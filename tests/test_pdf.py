@@ -1,7 +1,7 @@
 """The PDF editions, read back: outline, contents, text, fonts, metadata, tags, page breaks, cache.
 
 The two editions of the real guide are rendered once for the module (in parallel, as the
-build does) and read back with pypdf and poppler's pdftotext / pdffonts, independently of
+build does, their layout checked on the way) and read back with pypdf and poppler's pdftotext / pdffonts, independently of
 what the renderer reports about itself. The page-break rules are checked on the PDF text
 and, for what the text cannot show (lines per fragment, overflow), on WeasyPrint's layout.
 """
@@ -49,16 +49,29 @@ def site():
 
 
 @pytest.fixture(scope="module")
-def editions(site, tmp_path_factory):
-    """Render both editions once; return {code: (path, PdfInfo, bytes)}."""
+def rendering(site, tmp_path_factory):
+    """Render both editions of the real guide once for the module, in parallel as the build does, checking their
+    layout on the way (render_and_check): {code: (path, PdfInfo, bytes, layout problems, layout counts)}."""
+    pdf.check_fonts()
+    prepared = pdf.prepare_editions(site)
+    assert [e.code for e in prepared] == list(CODES)
+    with ProcessPoolExecutor(max_workers=2, mp_context=pdf._process_context()) as pool:
+        results = list(pool.map(render_and_check, prepared))
     folder = tmp_path_factory.mktemp("pdf")
-    outputs, infos = pdf.render_editions(site)
-    result = {}
-    for output, code in zip(outputs, CODES):
-        path = folder / Path(output.path).name
-        path.write_bytes(output.body)
-        result[code] = (path, infos[code], output.body)
-    return result
+    rendered_editions = {}
+    for code, (problems, counts, rendered) in zip(CODES, results):
+        name = pdf.pdf_name(site, code)
+        path = folder / Path(name).name
+        path.write_bytes(rendered.body)
+        info = pdf.PdfInfo(name, len(rendered.body), rendered.pages, dict(rendered.case_pages))  # as render_editions
+        rendered_editions[code] = (path, info, rendered.body, problems, counts)
+    return rendered_editions
+
+
+@pytest.fixture(scope="module")
+def editions(rendering):
+    """Both editions of the real guide: {code: (path, PdfInfo, bytes)}."""
+    return {code: result[:3] for code, result in rendering.items()}
 
 
 def text(path: Path, first: int | None = None, last: int | None = None, layout: bool = False) -> str:
@@ -610,35 +623,31 @@ def layout_problems(document) -> tuple[list[str], dict[str, int]]:
     return problems, counts
 
 
-def render_and_check(edition: pdf.Edition) -> tuple[list[str], dict[str, int], bytes]:
-    """Render an edition again through the same steps as the build, checking its layout on the way."""
+def render_and_check(edition: pdf.Edition) -> tuple[list[str], dict[str, int], pdf.Rendered]:
+    """Render an edition through the same steps as the build (pdf.render_edition), checking its layout on the way."""
     started = time.perf_counter()
     document = pdf.layout_edition(edition.html, edition.base_url, edition.stylesheet)
     problems, counts = layout_problems(document)
-    return problems, counts, pdf.write_edition(document, started).body
-
-
-@pytest.fixture(scope="module")
-def second_rendering(site):
-    """Both editions rendered a second time (in parallel), with their layout checked: {code: result}."""
-    editions = pdf.prepare_editions(site)
-    with ProcessPoolExecutor(max_workers=2, mp_context=pdf._process_context()) as pool:
-        return dict(zip(CODES, pool.map(render_and_check, editions)))
+    return problems, counts, pdf.write_edition(document, started)
 
 
 @pytest.mark.parametrize("code", CODES)
-def test_page_break_rules_hold_in_the_layout(second_rendering, code):
+def test_page_break_rules_hold_in_the_layout(rendering, code):
     """Rows break only between lines, keeping two lines of text on each page; short rows never break;
     paragraphs keep two lines on each page (orphans, widows); no heading or block header row is last
     on a page; no line runs off the page."""
-    problems, counts, _ = second_rendering[code]
+    problems, counts = rendering[code][3:]
     assert not problems
     assert counts["split rows"] >= 10, f"long rows do break across pages: {counts}"
 
 
 @pytest.mark.parametrize("code", CODES)
-def test_same_input_gives_byte_identical_pdfs(editions, second_rendering, code):
-    assert second_rendering[code][2] == editions[code][2], "the second rendering differs"
+def test_same_input_gives_byte_identical_pdfs(project, code):
+    """Two renderings of one edition, in two worker processes as the build renders, give the same bytes (the small
+    project's: the real guide is rendered once for this module, and the same code renders both)."""
+    edition = next(e for e in pdf.prepare_editions(load_site(project)[0]) if e.code == code)
+    first, second = pdf.render_all([edition, edition], jobs=2)
+    assert second.body == first.body, "the second rendering differs"
 
 
 def long_row_project(project: Path) -> None:

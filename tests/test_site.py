@@ -17,10 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    output = tmp_path_factory.mktemp("site") / "output"
-    build(ROOT, output, pdf=False, search=True)
-    return output
+def built(built_guide) -> Path:
+    return built_guide
 
 
 class Links(HTMLParser):
@@ -231,3 +229,20 @@ def test_a_policy_lists_its_most_related_cases_by_shared_themes(built):
         everyone = sorted((len(set(policy.themes) & set(c.themes)) for c in site.cases), reverse=True)
         assert 0 < len(shown) <= 8 and all(shared)
         assert shared == sorted(shared, reverse=True) and shared == everyone[:len(shown)], (policy.id, shared)
+
+
+def test_the_website_and_the_pdf_name_an_author_and_a_contact_alike(project):
+    from site_builder import pdf
+
+    case = project / "cases" / "small-case.yaml"
+    case.write_text(case.read_text(encoding="utf-8").replace(
+        "  - name: Test Author\n",
+        "  - name: Guo He\n    name_zh: 郭和\n    role: {en: Director, zh: 主任}\n").replace(
+        "  name: Test Contact\n", "  name: Li Ming\n  name_zh: 李明\n"), encoding="utf-8")
+    site, _ = load_site(project)
+    pages = {o.path: o.body.decode() for o in render_site(site)}
+    editions = {e.code: e.html for e in pdf.prepare_editions(site)}
+    for code, author, contact in (("en", "Guo He (Director)", "Li Ming"), ("zh", "郭和（主任）", "李明")):
+        for named in (author, f"{contact}</"):
+            assert named in pages[f"{code}/cases/small-case/index.html"]
+            assert named in editions[code]

@@ -185,7 +185,6 @@
       var pages = {};  // each page's folded text and word terms, made when first needed
       function fields(r) { return [r.title, r.institution, r.keywords, r.text].join("\n"); }
       return {
-        index: index,
         // Results, best first: pages whose title or institution the query names, then cases, then the rest; all
         // the pages with the query's words exactly as written before those with its words a little apart.
         search: function (query) {
@@ -212,10 +211,7 @@
             return x.result;
           });
         },
-        matches: matches,
-        excerpt: excerpt,
-        indexTerms: indexTerms,
-        options: OPTIONS
+        options: OPTIONS  // for the test that indexes the pages again in the browser
       };
     });
   }

@@ -1,4 +1,5 @@
-/* The header's buttons (colour scheme, phone menu) and the table of contents on resize. Without scripts none is needed. */
+/* The header's buttons (colour scheme, phone menu), its search box's keys and the table of contents on resize.
+   Without scripts none is needed. */
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -36,6 +37,24 @@
       }
     });
   }
+
+  // "/" or Ctrl+K (⌘K on a Mac) puts the cursor in the search box from anywhere on the page: the header's box, or
+  // on the search page its own.
+  document.addEventListener("keydown", function (event) {
+    var box = document.getElementById("search-q") || document.getElementById("site-search-q");
+    if (!box || event.defaultPrevented || event.altKey) return;
+    var target = event.target;
+    var typing = target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+    var slash = event.key === "/" && !event.ctrlKey && !event.metaKey && !typing;
+    var k = (event.key === "k" || event.key === "K") && (event.ctrlKey || event.metaKey) && !event.shiftKey;
+    if (!slash && !k) return;
+    event.preventDefault();
+    // On a phone the header's box is in the folded menu: open it first.
+    var folded = document.querySelector(".menu-toggle[aria-expanded='false']");
+    if (!box.getClientRects().length && folded) folded.click();
+    box.focus();
+    box.select();
+  });
 
   // The table of contents is always open in the side column of a wide screen.
   var panel = document.getElementById("toc-panel");
