@@ -7,7 +7,9 @@ validated and every page rendered.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import logging
 import tempfile
 import time
@@ -18,12 +20,11 @@ import jinja2
 
 from .content import Site, load_site
 from .messages import Message, _
-from .paths import JINJA_CACHE, PDF_CACHE
+from .paths import JINJA_CACHE, PDF_CACHE, PINYIN_CACHE
 from .pipeline import run_full, write_targets
 from .problems import Problem
 from .render import Output, PdfInfo, fixed_targets, missing_address, site_targets
-from .search import search_files
-from .write import output_lock
+from .write import output_lock, replace_file
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +51,16 @@ def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, ba
     if pdf:
         mark = stage(_("PDF editions: %(count)d (%(pages)s pages)", count=len(pdfs),
                        pages=" + ".join(str(info.pages) for info in pdfs.values())), mark)
-    targets = site_targets(site, base_url=base_url, pdfs=pdfs, template_cache=compiled_templates(root))
+    pinyin = known_pinyin(root)
+    learned = len(pinyin)
+    targets = site_targets(site, base_url=base_url, pdfs=pdfs, template_cache=compiled_templates(root), pinyin=pinyin)
+    if len(pinyin) != learned:
+        save_pinyin(root, pinyin)
     targets += fixed_targets(pdf_outputs)
     pages = sum(1 for t in targets if t.path.endswith(".html"))
     if search:
+        from .search import search_files
+
         index = search_files(site)
         targets += fixed_targets(index)
         mark = stage(_("search index: %(pages)d pages", pages=_indexed_pages(index)), mark)
@@ -122,6 +129,42 @@ def compiled_templates(root: Path) -> jinja2.BytecodeCache | None:
 
 
 _WARNED: set[Path] = set()
+
+
+def _pinyin_version() -> str:
+    """Return a fingerprint of the installed pypinyin, found without importing it (that takes 0.2 s)."""
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is None or spec.origin is None:
+        return ""
+    folder = Path(spec.origin).parent
+    stats = [os.stat(folder / name) for name in ("__init__.py", "phrases_dict.json", "pinyin_dict.json")
+             if (folder / name).exists()]
+    return ";".join(f"{st.st_size}:{st.st_mtime_ns}" for st in stats)
+
+
+def known_pinyin(root: Path) -> dict[str, tuple[str, ...]]:
+    """Return the pinyin of the Chinese facet labels sorted by earlier builds, from .cache/pinyin.json.
+
+    Sorting the Chinese labels needs pypinyin, whose dictionaries take about 0.2 s to load at
+    every build; the labels rarely change, so their pinyin is kept. Empty when the record is
+    missing, unreadable or made by another pypinyin.
+    """
+    try:
+        data = json.loads((root / PINYIN_CACHE).read_text(encoding="utf-8"))
+        if data["pypinyin"] != _pinyin_version():
+            return {}
+        return {text: tuple(syllables) for text, syllables in data["labels"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def save_pinyin(root: Path, pinyin: dict[str, tuple[str, ...]]) -> None:
+    """Keep the labels' pinyin in .cache/pinyin.json for the next build (see known_pinyin)."""
+    body = json.dumps({"pypinyin": _pinyin_version(), "labels": pinyin}, ensure_ascii=False, sort_keys=True)
+    try:
+        replace_file(root / PINYIN_CACHE.parent, PINYIN_CACHE.name, body.encode("utf-8"))
+    except OSError as error:  # a read-only project still builds
+        log.debug("pinyin record not written: %s", error)
 
 
 def _warn(warnings: list[Problem]) -> None:

@@ -18,9 +18,8 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 
-from .freshness import SOURCES_FILE, fingerprint  # noqa: F401  (kept as this module's public names)
 from .languages import LANGUAGE, LANGUAGES, Language, load_translations, po_path  # noqa: F401  -- also read through i18n
-from .paths import MESSAGES_DOMAIN, TRANSLATIONS_DIR  # noqa: F401
+from .paths import MESSAGES_DOMAIN, SOURCES_FILE, TRANSLATIONS_DIR  # noqa: F401
 from .problems import ContentError
 
 log = logging.getLogger(__name__)

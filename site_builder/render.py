@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import posixpath
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -120,7 +120,8 @@ class Renderer:
     """Render pages for one site; holds the Jinja environments and shared data."""
 
     def __init__(self, site: Site, base_url: str | None = None, pdfs: dict[str, PdfInfo] | None = None, *,
-                 template_cache: jinja2.BytecodeCache | None = None):
+                 template_cache: jinja2.BytecodeCache | None = None,
+                 pinyin: MutableMapping[str, tuple[str, ...]] | None = None):
         self.site = site
         self.base_url = site_base_url(site, base_url)
         self.base_path = urlsplit(self.base_url).path or "/"
@@ -133,6 +134,10 @@ class Renderer:
         self.related = related_cases(site)
         self.keyword_keys = keyword_keys(site)
         self.compiled = template_cache  # compiled templates kept by the caller (see build.compiled_templates)
+        # Every list page shows every facet's values in each language's order: sorted once here, before
+        # the workers fork. `pinyin` is the caller's record of the Chinese labels' pinyin (see build.known_pinyin).
+        self.reading_orders = {(facet.id, lang.code): in_reading_order(facet, lang.code, pinyin)
+                               for facet in self.facets for lang in LANGUAGES}
         self.envs = {lang.code: self._environment(lang.code) for lang in LANGUAGES}
 
     # --- environment -------------------------------------------------------------
@@ -181,7 +186,7 @@ class Renderer:
             contents=contents,
             with_anchors=with_anchors,
             truncate=shortening(ELLIPSIS[code]),
-            reading_order=lambda facet: in_reading_order(facet, code),
+            reading_order=lambda facet: self.reading_orders[facet.id, code],
             size=lambda n: format_decimal(round(n / 1_048_576, 1), locale=LANGUAGE[code].babel) + " MB",
         )
         return env
@@ -367,13 +372,14 @@ def case_source(case: Case) -> str:
 
 
 def site_targets(site: Site, *, base_url: str | None = None, pdfs: dict[str, PdfInfo] | None = None,
-                 template_cache: jinja2.BytecodeCache | None = None) -> list[Target]:
+                 template_cache: jinja2.BytecodeCache | None = None,
+                 pinyin: MutableMapping[str, tuple[str, ...]] | None = None) -> list[Target]:
     """Return every target of the website, in the order a full build writes them.
 
     Pages in each language, then the site root and 404 page, citations, data files,
     feeds and sitemap, case images and the theme's static files.
     """
-    renderer = Renderer(site, base_url, pdfs, template_cache=template_cache)
+    renderer = Renderer(site, base_url, pdfs, template_cache=template_cache, pinyin=pinyin)
     targets = [page_target(renderer, page, lang.code) for lang in LANGUAGES for page in renderer.pages()]
     targets += _made_together(["index.html", "404.html"], lambda: language_root(renderer), _EVERY_PAGE)
     for lang in LANGUAGES:
