@@ -59,11 +59,11 @@ def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, ba
     targets += fixed_targets(pdf_outputs)
     pages = sum(1 for t in targets if t.path.endswith(".html"))
     if search:
-        from .search import search_files
+        from .search import search_index
 
-        index = search_files(site)
+        index, indexed = search_index(site)
         targets += fixed_targets(index)
-        mark = stage(_("search index: %(pages)d pages", pages=_indexed_pages(index)), mark)
+        mark = stage(_("search index: %(pages)d pages", pages=indexed), mark)
     # Pages are rendered and written together, in worker processes: one stage for both.
     count = run_full(targets, output)
     stage(_("rendered %(pages)d pages", pages=pages), mark)
@@ -79,11 +79,6 @@ def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, ba
     log.info("%s", _("built %(count)d files (%(cases)d cases) into %(folder)s in %(seconds).1f s", count=count,
                      cases=len(site.cases), folder=output, seconds=time.perf_counter() - started).render())
     return site
-
-
-def _indexed_pages(index: list[Output]) -> int:
-    """Return how many pages the search index holds, in all languages."""
-    return sum(json.loads(file.body)["documentCount"] for file in index)
 
 
 def render_pdfs(site: Site) -> tuple[list[Output], dict[str, PdfInfo]]:

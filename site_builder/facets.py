@@ -135,13 +135,16 @@ def _capitalised(text: Text) -> Text:
     return Text(en=text.en[:1].upper() + text.en[1:], zh=text.zh)
 
 
-def build_facets(site: Site) -> tuple[Facet, ...]:
-    """Return every facet of the site's cases; titles are interface msgids."""
+def build_facets(site: Site, known_keys: dict[str, str] | None = None) -> tuple[Facet, ...]:
+    """Return every facet of the site's cases; titles are interface msgids.
+
+    `known_keys` is keyword_keys(site), when the caller has it already.
+    """
     guide = site.guide
     region_names = {ch.region: ch.title for ch in guide.case_chapters}
     themes = {t.id: t.name for t in guide.themes}
     order = {p.id: i for i, p in enumerate(guide.partners)}
-    keyword_key = keyword_keys(site)
+    keyword_key = keyword_keys(site) if known_keys is None else known_keys
     keyword_label: dict[str, Text] = {}  # a group's label is its main member's
     for case in site.cases:
         for keyword in case.profile.keywords:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import logging
 import sys
 from pathlib import Path
@@ -27,9 +28,15 @@ log = logging.getLogger(__name__)
 DOMAIN = MESSAGES_DOMAIN
 
 
+@functools.lru_cache(maxsize=None)
+def _locale(code: str) -> Locale:
+    """Return Babel's locale of a language, parsed once (Babel parses a locale name anew at every call)."""
+    return Locale.parse(LANGUAGE[code].babel)
+
+
 def format_partial_date(value: str, code: str) -> str:
     """Return a YYYY[-MM[-DD]] date in the language's own form, at the precision given."""
-    locale = Locale.parse(LANGUAGE[code].babel)
+    locale = _locale(code)
     parts = [int(p) for p in value.split("-")]
     if len(parts) == 3:
         return format_date(dt.date(*parts), "long", locale=locale)
@@ -40,7 +47,7 @@ def format_partial_date(value: str, code: str) -> str:
 
 def format_number(value: int, code: str) -> str:
     """Return a number formatted for the language."""
-    return format_decimal(value, locale=LANGUAGE[code].babel)
+    return format_decimal(value, locale=_locale(code))
 
 
 # --- Content translation status -------------------------------------------------------

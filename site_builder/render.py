@@ -128,11 +128,11 @@ class Renderer:
         # Canonical links, hreflang, the sitemap and feed ids are valid only as full URLs.
         self.has_address = bool(urlsplit(self.base_url).netloc)
         self.pdfs = pdfs or {}
-        self.facets = build_facets(site)
+        self.keyword_keys = keyword_keys(site)
+        self.facets = build_facets(site, self.keyword_keys)
         self.facet_keys = facet_keys(self.facets)
         self._pages: list[Page] | None = None
         self.related = related_cases(site)
-        self.keyword_keys = keyword_keys(site)
         self.compiled = template_cache  # compiled templates kept by the caller (see build.compiled_templates)
         # Every list page shows every facet's values in each language's order: sorted once here, before
         # the workers fork. `pinyin` is the caller's record of the Chinese labels' pinyin (see build.known_pinyin).
@@ -278,6 +278,7 @@ class Renderer:
             Page("search/", "search.html"),
         ]
         for i, case in enumerate(site.cases):
+            chapter, partner_section = site.chapter_of(case)
             context = {
                 "case": case,
                 "previous": site.cases[i - 1] if i > 0 else None,
@@ -288,8 +289,8 @@ class Renderer:
                 "partner": site.guide.partner(case.partner),
                 "themes": [t for t in site.guide.themes if t.id in case.themes],
                 "policies": site.policies_for(case),
-                "chapter": site.chapter_of(case)[0],
-                "partner_section": site.chapter_of(case)[1],
+                "chapter": chapter,
+                "partner_section": partner_section,
             }
             pages.append(Page(f"cases/{case.id}/", "case.html", context, search=True))
             pages.append(Page(f"cases/{case.id}/parallel/", "parallel.html", context))

@@ -107,13 +107,13 @@ def staging_owner_alive(folder: Path, output: Path) -> bool:
     return True
 
 
-def safe_target(folder: Path, path: str) -> Path:
-    """Return `folder / path`, refusing any path that would lead out of `folder`."""
+def safe_target(folder: Path, path: str, resolved: Path | None = None) -> Path:
+    """Return `folder / path`, refusing any path that would lead out of `folder` (`resolved`: folder.resolve())."""
     relative = Path(path)
     if relative.is_absolute() or ".." in relative.parts or not relative.parts:
         raise UnsafePath(_("refusing to write %(path)r: it leads out of %(folder)s", path=path, folder=str(folder)).render())
     target = folder / relative
-    if not target.resolve().is_relative_to(folder.resolve()):  # through a symbolic link
+    if not target.resolve().is_relative_to(resolved or folder.resolve()):  # through a symbolic link
         raise UnsafePath(_("refusing to write %(path)r: it leads out of %(folder)s", path=path, folder=str(folder)).render())
     return target
 
@@ -121,10 +121,14 @@ def safe_target(folder: Path, path: str) -> Path:
 def write_files(outputs: Iterable, folder: Path) -> int:
     """Write (path, bytes) outputs under `folder`; return how many."""
     count = 0
+    resolved = folder.resolve()  # once, not per file: a build writes thousands
+    made: set[Path] = set()  # the folders made so far
     for output in outputs:
-        target = safe_target(folder, output.path)
+        target = safe_target(folder, output.path, resolved)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
             target.write_bytes(output.body)
         except OSError as exc:
             raise located(exc, target) from exc
