@@ -68,6 +68,7 @@ class Target:
     path: str
     make: Callable[[], bytes]
     sources: frozenset[str] = frozenset()
+    share: str = ""  # targets with the same key are made by one worker: they reuse each other's work
 
     def reads(self, changed: Iterable[str]) -> bool:
         """Return whether this target reads one of the changed project paths."""
@@ -401,8 +402,9 @@ def site_targets(site: Site, *, base_url: str | None = None, pdfs: dict[str, Pdf
 def page_target(renderer: Renderer, page: Page, code: str) -> Target:
     """Return the target of one page in one language, with the content files it shows."""
     if not page.context or page.template in ("case_index.html", "facet.html"):  # lists and overviews read every case
+        # One worker makes every list: each case's card is rendered once and reused (see Renderer._case_card).
         return Target(renderer.output_path(page, code), lambda: renderer.render_page(page, code).body,
-                      _EVERY_PAGE | _ALL_CONTENT)
+                      _EVERY_PAGE | _ALL_CONTENT, share="lists")
     sources = set(_EVERY_PAGE)
     for value in page.context.values():
         for item in value if isinstance(value, (list, tuple)) else [value]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from site_builder.pipeline import LiveOutput, run_full
+from site_builder.pipeline import LiveOutput, _batches, run_full
 from site_builder.render import Target
 
 
@@ -58,3 +58,17 @@ def test_a_full_run_writes_every_target_and_publishes_whole(tmp_path: Path):
     assert run_full(all_targets, output, jobs=2) == 100
     assert {p.relative_to(output).as_posix(): p.read_bytes() for p in output.rglob("*.html")} == bodies
     assert not list(tmp_path.glob(".staging-*"))
+
+
+def test_batches_keep_shared_work_together_and_cover_every_target_once():
+    pages = [Target(f"{lang}/cases/c{n}/index.html", lambda: b"") for n in range(40) for lang in ("en", "zh")]
+    lists = [Target(f"{lang}/keywords/k{n}/index.html", lambda: b"", share="lists") for n in range(30)
+             for lang in ("en", "zh")]
+    all_targets = pages + lists
+    batches = _batches(all_targets, jobs=2)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(all_targets)))
+    where = {i: b for b, batch in enumerate(batches) for i in batch}
+    assert len({where[len(pages) + i] for i in range(len(lists))}) == 1  # every list page in one batch
+    for n in range(40):  # a page's two languages in one batch
+        assert where[2 * n] == where[2 * n + 1]
+    assert len(batches) > 2 and len(batches[0]) == max(len(b) for b in batches)  # more batches than workers
