@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import pickle
 import logging
 import tempfile
 import time
@@ -17,11 +18,14 @@ import unicodedata
 from pathlib import Path
 
 import jinja2
+from pydantic import BaseModel
 
-from .content import Site, load_site
+from .content import Site, iter_texts, load_site
+from .markup import convert, converter_version, remember
 from .messages import Message, _
-from .paths import JINJA_CACHE, PDF_CACHE, PINYIN_CACHE
-from .pipeline import run_full, write_targets
+from .models import RichText
+from .paths import JINJA_CACHE, MARKDOWN_CACHE, PDF_CACHE, PINYIN_CACHE
+from .pipeline import map_in_parallel, run_full, write_targets
 from .problems import Problem
 from .render import Output, PdfInfo, fixed_targets, missing_address, site_targets
 from .write import output_lock, replace_file
@@ -42,6 +46,7 @@ def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, ba
         return now
 
     site, warnings = load_site(root, draft=draft)
+    convert_texts(site)
     if no_address := missing_address(site, base_url):
         warnings = [*warnings, no_address]
     _warn(warnings)
@@ -124,6 +129,44 @@ def compiled_templates(root: Path) -> jinja2.BytecodeCache | None:
 
 
 _WARNED: set[Path] = set()
+
+
+def convert_texts(site: Site) -> None:
+    """Convert every Markdown text of the site to HTML once, before rendering, in parallel; keep them for the next build.
+
+    Converting Markdown is about half of rendering. Done here, each text is converted
+    once, by whichever worker is free, where the render workers would each convert the
+    texts their pages show (the list pages show every case's summary); the workers
+    forked to render inherit the results. The texts of earlier builds come from
+    .cache/markdown.pickle (keyed by the converter's version; safe to delete), which
+    keeps the current texts only.
+    """
+    texts = sorted({value for model in _models(site) for _path, text in iter_texts(model)
+                    if isinstance(text, RichText) for value in (text.en, text.zh) if value})
+    version = converter_version()
+    cache = site.root / MARKDOWN_CACHE
+    try:
+        stored = pickle.loads(cache.read_bytes())
+        known: dict[str, str] = stored["html"] if stored["version"] == version else {}
+    except Exception:  # missing, unreadable or written by another version: convert again
+        known = {}
+    missing = [text for text in texts if text not in known]
+    if missing:
+        known.update(zip(missing, map_in_parallel(convert, missing)))
+    current = {text: known[text] for text in texts}
+    remember(current)
+    if missing or len(current) != len(known):
+        try:
+            replace_file(cache.parent, cache.name,
+                         pickle.dumps({"version": version, "html": current}, pickle.HIGHEST_PROTOCOL))
+        except OSError as error:  # a read-only project still builds
+            log.debug("Markdown cache not written: %s", error)
+    log.debug("Markdown: %d texts, %d converted", len(texts), len(missing))
+
+
+def _models(site: Site) -> list[BaseModel]:
+    """Return every model of the site that holds texts: the guide, cases, policies and the needs analysis."""
+    return [site.guide, *site.cases, *site.policies, *([site.needs] if site.needs else [])]
 
 
 def _pinyin_version() -> str:

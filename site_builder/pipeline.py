@@ -143,6 +143,22 @@ def _write_batch(indices: list[int], folder: Path) -> int:
     return write_targets([_SHARED[i] for i in indices], folder)
 
 
+def map_in_parallel(function: Callable[[str], str], items: Sequence[str], *, jobs: int | None = None) -> list[str]:
+    """Return [function(item) for item in items], computed by forked worker processes in chunks.
+
+    For pure functions of a text whose results the caller keeps (see build.convert_texts);
+    computed here where forking is not safe or there is one CPU.
+    """
+    jobs = min(jobs or os.cpu_count() or 1, 8)
+    if jobs <= 1 or len(items) < 2 or "fork" not in multiprocessing.get_all_start_methods() \
+            or threading.active_count() > 1:
+        return [function(item) for item in items]
+    chunk = max(1, len(items) // (jobs * BATCHES_PER_WORKER))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+        return list(pool.map(function, items, chunksize=chunk))
+
+
 # --- running the targets live --------------------------------------------------------------
 
 @dataclasses.dataclass
