@@ -7,6 +7,8 @@ validated and every page rendered.
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib.util
 import json
 import os
@@ -15,6 +17,7 @@ import logging
 import tempfile
 import time
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 import jinja2
@@ -36,6 +39,37 @@ log = logging.getLogger(__name__)
 def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, base_url: str | None = None,
           search: bool = True) -> Site:
     """Build the website (and the PDFs unless pdf=False) into `output`; `base_url` overrides the guide's site_url."""
+    with fewer_collections():
+        return _build(root, output, draft=draft, pdf=pdf, base_url=base_url, search=search)
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run Python's cycle collector less often while building, and not over what the build keeps (see keep_all).
+
+    A build makes millions of objects that live until it ends (the content's models and
+    parsed documents, the targets); at 1,000 cases the collector's passes over them cost
+    about a third of the main process's CPU time. Its thresholds are put back afterwards.
+    """
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+
+
+def keep_all() -> None:
+    """Let the collector skip every object made so far (they live until the build ends).
+
+    Called before the workers fork: a collection in a worker would otherwise walk the
+    whole inherited site and write to its pages, which the fork shares until written.
+    """
+    gc.freeze()
+
+
+def _build(root: Path, output: Path, *, draft: bool, pdf: bool, base_url: str | None, search: bool) -> Site:
     started = time.perf_counter()
     log.info("%s", _("building the site into %(folder)s …", folder=output).render())
     stages: list[tuple[Message, float]] = []
@@ -70,6 +104,7 @@ def build(root: Path, output: Path, *, draft: bool = False, pdf: bool = True, ba
         targets += fixed_targets(index)
         mark = stage(_("search index: %(pages)d pages", pages=indexed), mark)
     # Pages are rendered and written together, in worker processes: one stage for both.
+    keep_all()
     count = run_full(targets, output)
     stage(_("rendered %(pages)d pages", pages=pages), mark)
     stages.append((_("wrote %(count)d files", count=count), 0.0))
