@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .render import Output, Target
-from .write import check_complete, new_staging, output_lock, publish, remove_file, replace_file, write_files
+from .write import check_complete, new_staging, output_lock, prune, publish, remove_file, replace_file, write_files
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ def run_full(targets: Sequence[Target], output: Path, *, jobs: int | None = None
     with output_lock(output):
         staging = new_staging(output)
         try:
+            prune(staging, (t.path for t in targets))  # a previous build written over: what it had that this has not
             count = write_in_parallel(targets, staging, jobs=jobs)
             check_complete(staging, (t.path for t in targets))
             publish(staging, output)

@@ -72,3 +72,22 @@ def test_batches_keep_shared_work_together_and_cover_every_target_once():
     for n in range(40):  # a page's two languages in one batch
         assert where[2 * n] == where[2 * n + 1]
     assert len(batches) > 2 and len(batches[0]) == max(len(b) for b in batches)  # more batches than workers
+
+
+def test_a_build_written_over_the_previous_one_equals_a_fresh_one(tmp_path: Path):
+    output = tmp_path / "out"
+    old = {"en/a/index.html": b"a", "en/gone/index.html": b"gone", "en/b.html": b"b"}
+    for _ in range(2):  # the second run's exchange keeps the first build beside the output, to be written over
+        run_full([Target(p, (lambda body=body: body)) for p, body in old.items()], output, jobs=1)
+    previous = tmp_path / ".previous-out"
+    assert previous.is_dir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (previous / "en" / "link").symlink_to(outside, target_is_directory=True)  # never followed, removed
+    (previous / "en" / "b.html").unlink()
+    (previous / "en" / "b.html").mkdir()  # a folder where a file now goes
+    new = {"en/a/index.html": b"a", "en/b.html": b"new b", "zh/c.html": b"c"}
+    assert run_full([Target(p, (lambda body=body: body)) for p, body in new.items()], output, jobs=1) == 3
+    assert {p.relative_to(output).as_posix(): p.read_bytes() for p in output.rglob("*") if p.is_file()} == new
+    assert sorted(p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_dir()) == ["en", "en/a", "zh"]
+    assert list(outside.iterdir()) == [] and not list(tmp_path.glob(".staging-*"))
