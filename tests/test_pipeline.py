@@ -1,9 +1,10 @@
 """The pipeline's live run: most wanted first, then what a change touches, then the rest; only changed bytes written."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from site_builder.pipeline import LiveOutput, _batches, run_full
+from site_builder.pipeline import MIN_PARALLEL, LiveOutput, _batches, run_full
 from site_builder.render import Target
 
 
@@ -91,3 +92,13 @@ def test_a_build_written_over_the_previous_one_equals_a_fresh_one(tmp_path: Path
     assert {p.relative_to(output).as_posix(): p.read_bytes() for p in output.rglob("*") if p.is_file()} == new
     assert sorted(p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_dir()) == ["en", "en/a", "zh"]
     assert list(outside.iterdir()) == [] and not list(tmp_path.glob(".staging-*"))
+
+
+def test_a_full_run_of_many_targets_is_made_by_forked_workers(tmp_path: Path):
+    count = MIN_PARALLEL + 200
+    output = tmp_path / "out"
+    all_targets = [Target(f"{lang}/{n}.txt", (lambda: str(os.getpid()).encode())) for lang in ("en", "zh")
+                   for n in range(count // 2)]
+    assert run_full(all_targets, output, jobs=2) == count
+    makers = {p.read_bytes() for p in output.rglob("*.txt")}
+    assert makers and str(os.getpid()).encode() not in makers  # worker processes made them, not this one
