@@ -11,9 +11,9 @@ import contextlib
 import gc
 import importlib.util
 import json
+import logging
 import os
 import pickle
-import logging
 import tempfile
 import time
 import unicodedata
