@@ -106,8 +106,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for f in files or []:
         if not f.is_file():
             raise UsageError(_("no such file: %(file)s", file=f).render())
-    site, warnings = content.load_site(root, draft=args.draft, files=files)
-    warnings += _glossary_problems(root, site, files, strict=args.strict)
+    parsed = content.ParsedFiles()
+    site, warnings = content.load_site(root, draft=args.draft, files=files, parsed=parsed)
+    warnings += _glossary_problems(root, site, parsed, named=files is not None, strict=args.strict)
     report(warnings)
     if any(p.severity == "error" for p in warnings):
         return EXIT_CONTENT
@@ -121,28 +122,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _glossary_problems(root: Path, site: content.Site, files: list[Path] | None, *, strict: bool) -> list[Problem]:
-    """Check the Chinese against the glossary: warnings, or errors with --strict (the default in CI)."""
-    from pydantic import BaseModel
+def _glossary_problems(root: Path, site: content.Site, parsed: content.ParsedFiles, *, named: bool,
+                       strict: bool) -> list[Problem]:
+    """Check the Chinese against the glossary: warnings, or errors with --strict (the default in CI).
 
+    The cases and policies, and the guide unless files were `named` on the command line, each
+    with the document load_site read it from (kept in `parsed`).
+    """
     from .glossary import glossary_problems
-    from .models import Case, Policy
-    from .yamlsource import load_yaml
 
-    documents: list[tuple[Path, BaseModel]]
-    if files is None:
-        documents = [(root / content.GUIDE_FILE, site.guide)]
-        documents += [(root / content.CASES_DIR / f"{case.id}.yaml", case) for case in site.cases]
-        documents += [(root / content.POLICIES_DIR / f"{policy.id}.yaml", policy) for policy in site.policies]
-    else:  # a file named on the command line may be a draft under any name: find each case's by its id
-        ids = {}
-        for f in files:
-            data = load_yaml(f, str(f)).data
-            if isinstance(data, dict):
-                ids[str(data.get("id"))] = f
-        models: list[Case | Policy] = [*site.cases, *site.policies]
-        documents = [(ids[model.id], model) for model in models if model.id in ids]
-    return glossary_problems(root, documents, strict=strict)
+    documents = {id(loaded[1]): loaded[0] for loaded, _found in parsed.values() if loaded[0] and loaded[1]}
+    models = [*([] if named else [site.guide]), *site.cases, *site.policies]
+    return glossary_problems(root, [(documents[id(model)], model) for model in models if id(model) in documents],
+                             strict=strict)
 
 
 def _in_ci() -> bool:

@@ -32,7 +32,7 @@ from .paths import CASES_DIR, GUIDE_FILE, NEEDS_FILE, PARSE_CACHE, POLICIES_DIR,
 from .problems import ContentError, Problem, display_path
 from .validate import validate_document
 from .write import replace_file
-from .yamlsource import NotRegularFile, YamlDocument, dotted, load_yaml, read_regular_file
+from .yamlsource import MAX_FILE_BYTES, NotRegularFile, YamlDocument, dotted, load_yaml, parse_yaml, read_regular_file
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +97,16 @@ class Site:
     def chapter_of(self, case: Case) -> tuple[CaseChapter, str]:
         """Return the chapter that holds `case` and the number of its partner's section (e.g. "3.2")."""
         number = case.section.rsplit(".", 1)[0]
-        chapter = next(ch for ch in self.guide.case_chapters if any(s.number == number for s in ch.sections))
-        return chapter, number
+        return self._chapters[number], number
+
+    @functools.cached_property
+    def _chapters(self) -> dict[str, CaseChapter]:
+        """Return the chapter of each partner section, by the section's number (the first chapter that lists it)."""
+        chapters: dict[str, CaseChapter] = {}
+        for chapter in self.guide.case_chapters:
+            for section in chapter.sections:
+                chapters.setdefault(section.number, chapter)
+        return chapters
 
 
 def case_files(root: Path) -> list[Path]:
@@ -236,8 +244,8 @@ def reader_version() -> bytes:
 def _read(root: Path, path: Path, model: type[BaseModel], problems: list[Problem]):
     """Read and check one file, through the parse cache in .cache/parsed/ when it can be used."""
     try:
-        raw = read_regular_file(path, 2 * 1024 * 1024)  # never a pipe or a device: it could block
-    except OSError:  # _parse reports it, located
+        raw = read_regular_file(path, MAX_FILE_BYTES)  # never a pipe or a device: it could block
+    except OSError:  # load_yaml reports it, located
         return _parse(root, path, model, problems)
     key = hashlib.sha256(reader_version() + b"\0" + str(path).encode() + b"\0" + model.__name__.encode() + b"\0"
                          + raw).hexdigest()
@@ -246,7 +254,7 @@ def _read(root: Path, path: Path, model: type[BaseModel], problems: list[Problem
         loaded, found = pickle.loads(cached.read_bytes())
     except Exception:  # missing, or written by another version: read the file
         found = []
-        loaded = _parse(root, path, model, found)
+        loaded = _parse(root, path, model, found, raw)
         try:
             replace_file(root / PARSE_CACHE, cached.name, pickle.dumps((loaded, found), pickle.HIGHEST_PROTOCOL))
         except OSError as error:  # a read-only project still builds
@@ -255,10 +263,11 @@ def _read(root: Path, path: Path, model: type[BaseModel], problems: list[Problem
     return loaded
 
 
-def _parse(root: Path, path: Path, model: type[BaseModel], problems: list[Problem]):
+def _parse(root: Path, path: Path, model: type[BaseModel], problems: list[Problem], raw: bytes | None = None):
+    """Parse and check one file; `raw` is its bytes when already read (read_regular_file, MAX_FILE_BYTES)."""
     file = display_path(path, root)
     try:
-        doc = load_yaml(path, file)
+        doc = load_yaml(path, file) if raw is None else parse_yaml(raw, path, file)
     except ContentError as exc:
         problems += exc.problems
         return None, None

@@ -4,11 +4,9 @@ from __future__ import annotations
 import heapq
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache
-
-from pypinyin import Style, lazy_pinyin
 
 from .content import Site
 from .models import Case, Text
@@ -64,19 +62,37 @@ def _facet(facet_id: str, title: str, cases: Iterable[Case], values_of: Callable
     return Facet(facet_id, title, tuple(FacetValue(k, labels[k], tuple(members[k])) for k in keys), sort_by_label)
 
 
-def label_order(label: Text, lang: str) -> tuple:
-    """Return the key that sorts labels as a reader of `lang` expects: Chinese by pinyin, English alphabetically."""
+def pinyin(text: str) -> tuple[str, ...]:
+    """Return the pinyin of a Chinese text, a tone number after each syllable (保定 → bao3 ding4)."""
+    # Imported here: loading its dictionaries takes about 0.2 s, and a build whose labels are all
+    # in the caller's cache (see label_order) does not need it.
+    from pypinyin import Style, lazy_pinyin
+
+    return tuple(lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True))
+
+
+def label_order(label: Text, lang: str, known: MutableMapping[str, tuple[str, ...]] | None = None) -> tuple:
+    """Return the key that sorts labels as a reader of `lang` expects: Chinese by pinyin, English alphabetically.
+
+    `known` keeps the pinyin of the Chinese labels seen before, by text; missing ones are added to it.
+    """
     if lang == "zh":
         # Tone numbers after each syllable: 保定 (bao3) before 北京 (bei3), 重庆 (chong2) before 创新 (chuang4).
-        return tuple(lazy_pinyin(label.zh.casefold(), style=Style.TONE3, neutral_tone_with_five=True)), label.zh
+        text = label.zh.casefold()
+        if known is None:
+            return pinyin(text), label.zh
+        if text not in known:
+            known[text] = pinyin(text)
+        return known[text], label.zh
     return label.en.casefold(), label.en
 
 
-def in_reading_order(facet: Facet, lang: str) -> tuple[FacetValue, ...]:
-    """Return a facet's values in the order a reader of `lang` scans them."""
+def in_reading_order(facet: Facet, lang: str, known: MutableMapping[str, tuple[str, ...]] | None = None
+                     ) -> tuple[FacetValue, ...]:
+    """Return a facet's values in the order a reader of `lang` scans them (`known`: see label_order)."""
     if not facet.by_label:
         return facet.values
-    return tuple(sorted(facet.values, key=lambda v: label_order(v.label, lang)))
+    return tuple(sorted(facet.values, key=lambda v: label_order(v.label, lang, known)))
 
 
 def keyword_keys(site: Site) -> dict[str, str]:
@@ -119,13 +135,16 @@ def _capitalised(text: Text) -> Text:
     return Text(en=text.en[:1].upper() + text.en[1:], zh=text.zh)
 
 
-def build_facets(site: Site) -> tuple[Facet, ...]:
-    """Return every facet of the site's cases; titles are interface msgids."""
+def build_facets(site: Site, known_keys: dict[str, str] | None = None) -> tuple[Facet, ...]:
+    """Return every facet of the site's cases; titles are interface msgids.
+
+    `known_keys` is keyword_keys(site), when the caller has it already.
+    """
     guide = site.guide
     region_names = {ch.region: ch.title for ch in guide.case_chapters}
     themes = {t.id: t.name for t in guide.themes}
     order = {p.id: i for i, p in enumerate(guide.partners)}
-    keyword_key = keyword_keys(site)
+    keyword_key = keyword_keys(site) if known_keys is None else known_keys
     keyword_label: dict[str, Text] = {}  # a group's label is its main member's
     for case in site.cases:
         for keyword in case.profile.keywords:

@@ -17,8 +17,8 @@ from pydantic import BaseModel
 from .content import iter_texts
 from .messages import _
 from .paths import GLOSSARY_FILE
-from .problems import Problem, display_path
-from .yamlsource import dotted, load_yaml
+from .problems import Problem
+from .yamlsource import YamlDocument, dotted
 
 
 @dataclass(frozen=True)
@@ -149,15 +149,18 @@ def _value(number: str) -> float:
     return float(number.replace(",", ""))
 
 
-def glossary_problems(root: Path, documents: list[tuple[Path, BaseModel]], *, strict: bool) -> list[Problem]:
-    """Return a located problem wherever a Chinese text ignores the glossary (errors when `strict`)."""
+def glossary_problems(root: Path, documents: list[tuple[YamlDocument, BaseModel]], *, strict: bool) -> list[Problem]:
+    """Return a located problem wherever a Chinese text ignores the glossary (errors when `strict`).
+
+    `documents` are the files as content.load_site read them (see content.ParsedFiles): their
+    positions locate the problems, so no file is read again.
+    """
     glossary = load_glossary(root)
     problems = []
-    for path, model in documents:
+    for doc, model in documents:
         misses = _misses(model, glossary)
         if not misses:
             continue
-        doc = load_yaml(path, display_path(path, root))
         for where, term, renderings in misses:
             line, column = doc.position(where + ("zh",))
             problems.append(Problem(doc.file, line, column, dotted(where + ("zh",)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import logging
 import sys
 from pathlib import Path
@@ -18,9 +19,8 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 
-from .freshness import SOURCES_FILE, fingerprint  # noqa: F401  (kept as this module's public names)
 from .languages import LANGUAGE, LANGUAGES, Language, load_translations, po_path  # noqa: F401  -- also read through i18n
-from .paths import MESSAGES_DOMAIN, TRANSLATIONS_DIR  # noqa: F401
+from .paths import MESSAGES_DOMAIN, SOURCES_FILE, TRANSLATIONS_DIR  # noqa: F401
 from .problems import ContentError
 
 log = logging.getLogger(__name__)
@@ -28,9 +28,15 @@ log = logging.getLogger(__name__)
 DOMAIN = MESSAGES_DOMAIN
 
 
+@functools.lru_cache(maxsize=None)
+def _locale(code: str) -> Locale:
+    """Return Babel's locale of a language, parsed once (Babel parses a locale name anew at every call)."""
+    return Locale.parse(LANGUAGE[code].babel)
+
+
 def format_partial_date(value: str, code: str) -> str:
     """Return a YYYY[-MM[-DD]] date in the language's own form, at the precision given."""
-    locale = Locale.parse(LANGUAGE[code].babel)
+    locale = _locale(code)
     parts = [int(p) for p in value.split("-")]
     if len(parts) == 3:
         return format_date(dt.date(*parts), "long", locale=locale)
@@ -41,7 +47,7 @@ def format_partial_date(value: str, code: str) -> str:
 
 def format_number(value: int, code: str) -> str:
     """Return a number formatted for the language."""
-    return format_decimal(value, locale=LANGUAGE[code].babel)
+    return format_decimal(value, locale=_locale(code))
 
 
 # --- Content translation status -------------------------------------------------------

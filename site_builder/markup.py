@@ -13,8 +13,11 @@ so smarty leaves it as it is; an apostrophe inside quoted English becomes ’.
 """
 from __future__ import annotations
 
+import hashlib
 import html
+from collections.abc import Mapping
 from functools import lru_cache
+from pathlib import Path
 
 import markdown
 import nh3
@@ -37,19 +40,38 @@ for _name in [item.name for item in _plain.inlinePatterns._priority]:  # type: i
     _plain.inlinePatterns.deregister(_name)
 
 
-@lru_cache(maxsize=32768)  # every text of a 1,000-case guide, both languages; each is shown on several pages
-def render_markdown(text: str) -> Markup:
-    """Return sanitised HTML for a Markdown text."""
+_CONVERTED: dict[str, str] = {}  # text → sanitised HTML made elsewhere (see `remember`)
+
+
+def convert(text: str) -> str:
+    """Return sanitised HTML for a Markdown text, converted now (render_markdown takes what was converted before)."""
     _md.reset()
     html = _md.convert(text)
-    clean = nh3.clean(
+    return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
-    return Markup(clean)
+
+
+def converter_version() -> str:
+    """Return what `convert`'s output depends on besides the text: the libraries' versions and this module."""
+    module = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return f"markdown {markdown.__version__}; nh3 {getattr(nh3, '__version__', '')}; markup.py {module}"
+
+
+def remember(converted: Mapping[str, str]) -> None:
+    """Take texts converted by `convert` elsewhere (worker processes, an earlier build), so as not to convert them again."""
+    _CONVERTED.update(converted)
+
+
+@lru_cache(maxsize=32768)  # every text of a 1,000-case guide, both languages; each is shown on several pages
+def render_markdown(text: str) -> Markup:
+    """Return sanitised HTML for a Markdown text."""
+    found = _CONVERTED.get(text)
+    return Markup(convert(text) if found is None else found)
 
 
 @lru_cache(maxsize=32768)  # titles and names, shown on every page that lists them

@@ -11,7 +11,6 @@ import re
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
@@ -169,6 +168,9 @@ Url = Annotated[str, AfterValidator(_check_url), Field(json_schema_extra={"forma
 
 
 def _check_email(value: str) -> str:
+    # Imported here: only a file that gives an address needs it (about 15 ms at every start otherwise).
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError:

@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import posixpath
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -68,6 +68,7 @@ class Target:
     path: str
     make: Callable[[], bytes]
     sources: frozenset[str] = frozenset()
+    share: str = ""  # targets with the same key are made by one worker: they reuse each other's work
 
     def reads(self, changed: Iterable[str]) -> bool:
         """Return whether this target reads one of the changed project paths."""
@@ -120,19 +121,24 @@ class Renderer:
     """Render pages for one site; holds the Jinja environments and shared data."""
 
     def __init__(self, site: Site, base_url: str | None = None, pdfs: dict[str, PdfInfo] | None = None, *,
-                 template_cache: jinja2.BytecodeCache | None = None):
+                 template_cache: jinja2.BytecodeCache | None = None,
+                 pinyin: MutableMapping[str, tuple[str, ...]] | None = None):
         self.site = site
         self.base_url = site_base_url(site, base_url)
         self.base_path = urlsplit(self.base_url).path or "/"
         # Canonical links, hreflang, the sitemap and feed ids are valid only as full URLs.
         self.has_address = bool(urlsplit(self.base_url).netloc)
         self.pdfs = pdfs or {}
-        self.facets = build_facets(site)
+        self.keyword_keys = keyword_keys(site)
+        self.facets = build_facets(site, self.keyword_keys)
         self.facet_keys = facet_keys(self.facets)
         self._pages: list[Page] | None = None
         self.related = related_cases(site)
-        self.keyword_keys = keyword_keys(site)
         self.compiled = template_cache  # compiled templates kept by the caller (see build.compiled_templates)
+        # Every list page shows every facet's values in each language's order: sorted once here, before
+        # the workers fork. `pinyin` is the caller's record of the Chinese labels' pinyin (see build.known_pinyin).
+        self.reading_orders = {(facet.id, lang.code): in_reading_order(facet, lang.code, pinyin)
+                               for facet in self.facets for lang in LANGUAGES}
         self.envs = {lang.code: self._environment(lang.code) for lang in LANGUAGES}
 
     # --- environment -------------------------------------------------------------
@@ -186,7 +192,7 @@ class Renderer:
             contents=contents,
             with_anchors=with_anchors,
             truncate=shortening(ELLIPSIS[code]),
-            reading_order=lambda facet: in_reading_order(facet, code),
+            reading_order=lambda facet: self.reading_orders[facet.id, code],
             size=lambda n: format_decimal(round(n / 1_048_576, 1), locale=LANGUAGE[code].babel) + " MB",
         )
         return env
@@ -278,6 +284,7 @@ class Renderer:
             Page("search/", "search.html"),
         ]
         for i, case in enumerate(site.cases):
+            chapter, partner_section = site.chapter_of(case)
             context = {
                 "case": case,
                 "previous": site.cases[i - 1] if i > 0 else None,
@@ -288,8 +295,8 @@ class Renderer:
                 "partner": site.guide.partner(case.partner),
                 "themes": [t for t in site.guide.themes if t.id in case.themes],
                 "policies": site.policies_for(case),
-                "chapter": site.chapter_of(case)[0],
-                "partner_section": site.chapter_of(case)[1],
+                "chapter": chapter,
+                "partner_section": partner_section,
             }
             pages.append(Page(f"cases/{case.id}/", "case.html", context, search=True))
             pages.append(Page(f"cases/{case.id}/parallel/", "parallel.html", context))
@@ -372,13 +379,14 @@ def case_source(case: Case) -> str:
 
 
 def site_targets(site: Site, *, base_url: str | None = None, pdfs: dict[str, PdfInfo] | None = None,
-                 template_cache: jinja2.BytecodeCache | None = None) -> list[Target]:
+                 template_cache: jinja2.BytecodeCache | None = None,
+                 pinyin: MutableMapping[str, tuple[str, ...]] | None = None) -> list[Target]:
     """Return every target of the website, in the order a full build writes them.
 
     Pages in each language, then the site root and 404 page, citations, data files,
     feeds and sitemap, case images and the theme's static files.
     """
-    renderer = Renderer(site, base_url, pdfs, template_cache=template_cache)
+    renderer = Renderer(site, base_url, pdfs, template_cache=template_cache, pinyin=pinyin)
     targets = [page_target(renderer, page, lang.code) for lang in LANGUAGES for page in renderer.pages()]
     targets += _made_together(["index.html", "404.html"], lambda: language_root(renderer), _EVERY_PAGE)
     for lang in LANGUAGES:
@@ -399,8 +407,9 @@ def site_targets(site: Site, *, base_url: str | None = None, pdfs: dict[str, Pdf
 def page_target(renderer: Renderer, page: Page, code: str) -> Target:
     """Return the target of one page in one language, with the content files it shows."""
     if not page.context or page.template in ("case_index.html", "facet.html"):  # lists and overviews read every case
+        # One worker makes every list: each case's card is rendered once and reused (see Renderer._case_card).
         return Target(renderer.output_path(page, code), lambda: renderer.render_page(page, code).body,
-                      _EVERY_PAGE | _ALL_CONTENT)
+                      _EVERY_PAGE | _ALL_CONTENT, share="lists")
     sources = set(_EVERY_PAGE)
     for value in page.context.values():
         for item in value if isinstance(value, (list, tuple)) else [value]:

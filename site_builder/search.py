@@ -165,6 +165,15 @@ def index(docs: list[Document]) -> dict:
 
 def search_files(site: Site) -> list[Output]:
     """Return the search index of each language (search/en.json, search/zh.json)."""
-    return [Output(INDEX_PATH.format(lang=lang.code),
-                   json.dumps(index(documents(site, lang.code)), ensure_ascii=False, separators=(",", ":")).encode())
-            for lang in LANGUAGES]
+    return search_index(site)[0]
+
+
+def search_index(site: Site) -> tuple[list[Output], int]:
+    """Return the search index of each language and how many pages they hold in all."""
+    files, pages = [], 0
+    for lang in LANGUAGES:
+        docs = documents(site, lang.code)
+        files.append(Output(INDEX_PATH.format(lang=lang.code),
+                            json.dumps(index(docs), ensure_ascii=False, separators=(",", ":")).encode()))
+        pages += len(docs)
+    return files, pages

@@ -24,6 +24,7 @@ from .messages import _
 log = logging.getLogger(__name__)
 
 STAGING_PREFIX = ".staging-"
+PREVIOUS_PREFIX = ".previous-"  # the build before the published one, written over by the next (see new_staging)
 LOCK_PREFIX = ".lock-"
 LOCK_WAIT_SECONDS = 600.0  # a full build with PDFs takes well under a minute
 _RENAME_EXCHANGE = 2
@@ -81,12 +82,44 @@ def new_staging(output: Path) -> Path:
 
     The folder's name carries the pid of its build, so that a build only ever removes its
     own staging folder or one whose process no longer exists.
+
+    The build before the published one, kept by `publish`, becomes the new staging folder
+    when there is one: writing over it (see `prune` and `write_files`, which leaves files
+    whose bytes are already right alone) makes and removes far fewer files than making a
+    folder from nothing and deleting the old build, which was most of a small build's time.
+    Every target is still made and checked; only the writes of equal bytes are saved.
     """
     output.parent.mkdir(parents=True, exist_ok=True)
     for leftover in output.parent.glob(f"{STAGING_PREFIX}{output.name}-*"):
         if not staging_owner_alive(leftover, output):
             shutil.rmtree(leftover, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{output.name}-{os.getpid()}-", dir=output.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{output.name}-{os.getpid()}-", dir=output.parent))
+    previous = output.parent / f"{PREVIOUS_PREFIX}{output.name}"
+    if previous.is_dir() and not previous.is_symlink():
+        try:
+            os.rename(previous, staging)  # onto the empty folder: it takes the pid-named place, atomically
+        except OSError as error:
+            log.debug("previous build not reused: %s", error)
+    return staging
+
+
+def prune(folder: Path, paths: Iterable[str]) -> None:
+    """Remove from `folder` everything but the files at `paths` and the folders that hold them (links included)."""
+    keep = set(paths)
+    parents = {parent for path in keep for parent in Path(path).parents}
+    for parent, folders, files in os.walk(folder):
+        here = Path(parent).relative_to(folder)
+        for name in folders[:]:
+            if (here / name) not in parents or os.path.islink(os.path.join(parent, name)):
+                folders.remove(name)
+                entry = os.path.join(parent, name)
+                if os.path.islink(entry):
+                    os.unlink(entry)
+                else:
+                    shutil.rmtree(entry)
+        for name in files:
+            if (here / name).as_posix() not in keep or os.path.islink(os.path.join(parent, name)):
+                os.unlink(os.path.join(parent, name))
 
 
 def staging_owner_alive(folder: Path, output: Path) -> bool:
@@ -107,13 +140,13 @@ def staging_owner_alive(folder: Path, output: Path) -> bool:
     return True
 
 
-def safe_target(folder: Path, path: str) -> Path:
-    """Return `folder / path`, refusing any path that would lead out of `folder`."""
+def safe_target(folder: Path, path: str, resolved: Path | None = None) -> Path:
+    """Return `folder / path`, refusing any path that would lead out of `folder` (`resolved`: folder.resolve())."""
     relative = Path(path)
     if relative.is_absolute() or ".." in relative.parts or not relative.parts:
         raise UnsafePath(_("refusing to write %(path)r: it leads out of %(folder)s", path=path, folder=str(folder)).render())
     target = folder / relative
-    if not target.resolve().is_relative_to(folder.resolve()):  # through a symbolic link
+    if not target.resolve().is_relative_to(resolved or folder.resolve()):  # through a symbolic link
         raise UnsafePath(_("refusing to write %(path)r: it leads out of %(folder)s", path=path, folder=str(folder)).render())
     return target
 
@@ -121,15 +154,30 @@ def safe_target(folder: Path, path: str) -> Path:
 def write_files(outputs: Iterable, folder: Path) -> int:
     """Write (path, bytes) outputs under `folder`; return how many."""
     count = 0
+    resolved = folder.resolve()  # once, not per file: a build writes thousands
+    made: set[Path] = set()  # the folders made so far
     for output in outputs:
-        target = safe_target(folder, output.path)
+        target = safe_target(folder, output.path, resolved)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(output.body)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            if not _holds(target, output.body):  # a staging folder written over (see new_staging)
+                target.write_bytes(output.body)
         except OSError as exc:
             raise located(exc, target) from exc
         count += 1
     return count
+
+
+def _holds(path: Path, body: bytes) -> bool:
+    """Return whether the file at `path` holds exactly `body`."""
+    try:
+        if os.stat(path).st_size != len(body):
+            return False
+        return path.read_bytes() == body
+    except OSError:  # missing, or not a file
+        return False
 
 
 def located(exc: OSError, path: Path) -> OSError:
@@ -187,7 +235,13 @@ def publish(staging: Path, output: Path) -> None:
     """Put the staging folder in the place of `output` atomically, then remove the old build."""
     make_readable(staging)
     if output.exists() and _exchange(staging, output):
-        shutil.rmtree(staging)  # now holds the previous build
+        # `staging` now holds the previous build: kept for the next build to write over (see new_staging).
+        previous = output.parent / f"{PREVIOUS_PREFIX}{output.name}"
+        shutil.rmtree(previous, ignore_errors=True)  # left by a build that could not reuse it
+        try:
+            os.rename(staging, previous)
+        except OSError:
+            shutil.rmtree(staging)
         return
     if output.exists():  # no atomic exchange on this system: keep the window as short as possible
         old = output.with_name(f"{STAGING_PREFIX}{output.name}-old")

@@ -190,6 +190,11 @@ def load_yaml(path: Path, file: str) -> YamlDocument:
     except OSError as exc:
         raise _error(file, 1, 1, _("cannot read the file (%(reason)s)", reason=exc.strerror),
                      _("check that it exists and is readable")) from None
+    return parse_yaml(raw, path, file)
+
+
+def parse_yaml(raw: bytes, path: Path, file: str) -> YamlDocument:
+    """Parse the bytes of `path` read by read_regular_file(path, MAX_FILE_BYTES), or raise ContentError (see load_yaml)."""
     if len(raw) > MAX_FILE_BYTES:
         size = path.stat().st_size
         raise _error(file, 1, 1, _("file is %(size)s bytes, over the %(limit)s-byte limit",

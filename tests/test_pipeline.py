@@ -1,9 +1,10 @@
 """The pipeline's live run: most wanted first, then what a change touches, then the rest; only changed bytes written."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from site_builder.pipeline import LiveOutput, run_full
+from site_builder.pipeline import MIN_PARALLEL, LiveOutput, _batches, run_full
 from site_builder.render import Target
 
 
@@ -58,3 +59,46 @@ def test_a_full_run_writes_every_target_and_publishes_whole(tmp_path: Path):
     assert run_full(all_targets, output, jobs=2) == 100
     assert {p.relative_to(output).as_posix(): p.read_bytes() for p in output.rglob("*.html")} == bodies
     assert not list(tmp_path.glob(".staging-*"))
+
+
+def test_batches_keep_shared_work_together_and_cover_every_target_once():
+    pages = [Target(f"{lang}/cases/c{n}/index.html", lambda: b"") for n in range(40) for lang in ("en", "zh")]
+    lists = [Target(f"{lang}/keywords/k{n}/index.html", lambda: b"", share="lists") for n in range(30)
+             for lang in ("en", "zh")]
+    all_targets = pages + lists
+    batches = _batches(all_targets, jobs=2)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(all_targets)))
+    where = {i: b for b, batch in enumerate(batches) for i in batch}
+    assert len({where[len(pages) + i] for i in range(len(lists))}) == 1  # every list page in one batch
+    for n in range(40):  # a page's two languages in one batch
+        assert where[2 * n] == where[2 * n + 1]
+    assert len(batches) > 2 and len(batches[0]) == max(len(b) for b in batches)  # more batches than workers
+
+
+def test_a_build_written_over_the_previous_one_equals_a_fresh_one(tmp_path: Path):
+    output = tmp_path / "out"
+    old = {"en/a/index.html": b"a", "en/gone/index.html": b"gone", "en/b.html": b"b"}
+    for _ in range(2):  # the second run's exchange keeps the first build beside the output, to be written over
+        run_full([Target(p, (lambda body=body: body)) for p, body in old.items()], output, jobs=1)
+    previous = tmp_path / ".previous-out"
+    assert previous.is_dir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (previous / "en" / "link").symlink_to(outside, target_is_directory=True)  # never followed, removed
+    (previous / "en" / "b.html").unlink()
+    (previous / "en" / "b.html").mkdir()  # a folder where a file now goes
+    new = {"en/a/index.html": b"a", "en/b.html": b"new b", "zh/c.html": b"c"}
+    assert run_full([Target(p, (lambda body=body: body)) for p, body in new.items()], output, jobs=1) == 3
+    assert {p.relative_to(output).as_posix(): p.read_bytes() for p in output.rglob("*") if p.is_file()} == new
+    assert sorted(p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_dir()) == ["en", "en/a", "zh"]
+    assert list(outside.iterdir()) == [] and not list(tmp_path.glob(".staging-*"))
+
+
+def test_a_full_run_of_many_targets_is_made_by_forked_workers(tmp_path: Path):
+    count = MIN_PARALLEL + 200
+    output = tmp_path / "out"
+    all_targets = [Target(f"{lang}/{n}.txt", (lambda: str(os.getpid()).encode())) for lang in ("en", "zh")
+                   for n in range(count // 2)]
+    assert run_full(all_targets, output, jobs=2) == count
+    makers = {p.read_bytes() for p in output.rglob("*.txt")}
+    assert makers and str(os.getpid()).encode() not in makers  # worker processes made them, not this one
