@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import functools
 import gc
 import hashlib
 import json
@@ -45,7 +46,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from .content import Site
 from .languages import LANGUAGES
@@ -53,7 +54,7 @@ from .messages import _
 from .paths import PDF_STYLESHEET
 from .pipeline import die_with_parent
 from .problems import EnvironmentProblem, Problem
-from .render import Output, PdfInfo, Renderer, build_timestamp
+from .render import Output, PdfInfo, Renderer, build_timestamp, source_date_epoch
 from .write import replace_file
 
 log = logging.getLogger(__name__)
@@ -74,10 +75,15 @@ class Edition:
     """One edition ready to render: its print HTML and what it depends on."""
 
     code: str
-    html: str
+    source: str  # the print HTML with its drawn labels still as references (see drawn_text)
     base_url: str
     stylesheet: str  # file path
     fingerprint: str
+
+    @functools.cached_property
+    def html(self) -> str:
+        """Return the print HTML to render, with its drawn labels in place."""
+        return with_drawn_text(self.source)
 
 
 @dataclass(frozen=True)
@@ -149,15 +155,15 @@ def prepare_editions(site: Site) -> list[Edition]:
 
 
 def print_html(site: Site, renderer: Renderer, code: str) -> str:
-    """Return the print HTML of one edition."""
+    """Return the print HTML of one edition, its drawn labels as references (Edition.html draws them)."""
     template = renderer.envs[code].get_template(TEMPLATE)
     font = CJK_FONT if code == "zh" else "Noto Sans:italic"
     modified = build_timestamp(site)
     # Created in the year the cover names (the guide's); changed when its newest case was. SOURCE_DATE_EPOCH,
     # when set, dates both, as it dates everything else in a reproducible build.
-    created = modified if os.environ.get("SOURCE_DATE_EPOCH") else str(site.guide.year)
+    created = modified if source_date_epoch() else str(site.guide.year)
     return link_bare_urls(template.render(path="", created=created, modified=modified, eu_emblem=eu_emblem(),
-                                          drawn_text=lambda text: drawn_text(text, font)))
+                                          drawn_text=lambda text: drawn_text_reference(text, font)))
 
 
 _BARE_URL = re.compile(r"https?://[^\s<>\"'，。；、（）]+[^\s<>\"'，。；、（）.,;:)]")
@@ -199,6 +205,25 @@ def eu_emblem() -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
+# A label to draw, as the print HTML refers to it until the edition is rendered: drawing it reads the font
+# (a fraction of a second for the Chinese one), which an edition taken from the cache does not need. The
+# fingerprint covers the reference, and the font files and this module, which decide the drawing.
+_DRAWN_TEXT = re.compile(r"drawn-text:([^:\"]*):([^\"]*)")
+
+
+def drawn_text_reference(text: str, font: str) -> str:
+    """Return the reference that stands for drawn_text(text, font) in the print HTML's head."""
+    return f"drawn-text:{quote(font, safe='')}:{quote(text, safe='')}"
+
+
+def with_drawn_text(html: str) -> str:
+    """Return the print HTML with each drawn-text reference in its head replaced by the drawing."""
+    head, separator, body = html.partition("<body")
+    head = _DRAWN_TEXT.sub(lambda m: drawn_text(unquote(m.group(2)), unquote(m.group(1))), head)
+    return head + separator + body
+
+
+@functools.lru_cache(maxsize=8)
 def drawn_text(text: str, font: str, size: float = 7.5, colour: str = "#555") -> str:
     """Return a data URL of an SVG image that draws a short text as outlines, in points.
 

@@ -684,6 +684,21 @@ def test_source_date_epoch_dates_the_pdfs(project, monkeypatch):
     assert bodies[0] != bodies[1]
 
 
+@pytest.mark.parametrize("epoch", ["", "soon", "1.6e9", "-1", "\u00b2", "99999999999999999999"])
+def test_a_source_date_epoch_that_is_not_a_count_of_seconds_is_ignored(project, monkeypatch, epoch):
+    """The PDFs read SOURCE_DATE_EPOCH as the website does: a value that is not a count of seconds dates
+    nothing (created: the guide's year; modified: the newest case), and never stops the build."""
+    from site_builder.render import build_timestamp
+
+    site = load_site(project)[0]
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    unset = [e.source for e in pdf.prepare_editions(site)]
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    assert [e.source for e in pdf.prepare_editions(site)] == unset
+    assert f'<meta name="dcterms.created" content="{site.guide.year}">' in unset[0]
+    assert f'<meta name="dcterms.modified" content="{build_timestamp(site)}">' in unset[0]
+
+
 def test_fingerprint_covers_what_an_edition_shows(project):
     """An edition's fingerprint changes with its own text, the images it shows and the stylesheet."""
     from PIL import Image
@@ -730,7 +745,13 @@ def test_build_reuses_unchanged_pdfs(project, tmp_path, monkeypatch):
     assert len(list((project / ".cache" / "pdf").glob("*.pdf"))) == 2
 
     rendered.clear()
-    build_pdfs_only(project, output)
+
+    def not_needed(*args):
+        raise AssertionError("a label drawn (the font read) for editions that come from the cache")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pdf, "drawn_text", not_needed)
+        build_pdfs_only(project, output)
     assert rendered == [], "nothing changed: nothing rendered"
     assert {p.name: p.read_bytes() for p in (output / "downloads").glob("*.pdf")} == first
 
