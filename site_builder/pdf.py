@@ -166,7 +166,10 @@ def print_html(site: Site, renderer: Renderer, code: str) -> str:
                                           drawn_text=lambda text: drawn_text_reference(text, font)))
 
 
-_BARE_URL = re.compile(r"https?://[^\s<>\"'，。；、（）]+[^\s<>\"'，。；、（）.,;:)]")
+# A URL ends before a space, a tag, a quote, a dash or ellipsis, or any Chinese character or mark: in Chinese
+# text it runs straight into the words after it ("http://uaemprende.ua.es”和账号“@ua_emprende”").
+_NOT_IN_URL = "\\s<>\"'\u2010-\u2027\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
+_BARE_URL = re.compile(f"https?://[^{_NOT_IN_URL}]+[^{_NOT_IN_URL}.,;:!?)]")
 _TAG_OR_LINK = re.compile(r"(<a\b.*?</a>|<[^>]*>)", re.S)
 
 
@@ -351,8 +354,11 @@ IDEOGRAPHS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CLOSING_MARKS = "，。、；：？！）》」』】〕〉”’"  # their blank half is on the right
 OPENING_MARKS = "（《「『【〔〈“‘"  # their blank half is on the left
 # A closing mark before another mark takes half width: two adjacent marks then leave half an em of
-# white between them, not a full em (clreq 3.1.6). Not an opening mark after an opening one ("（“"):
-# Pango then found a line break between the two (a new run starts at the narrowed mark).
+# white between them, not a full em (clreq 3.1.6). An opening mark after an opening one ("（“") stays
+# full: its blank half comes first, and the font's `halt` removes it by drawing the glyph half an em
+# left of its origin, over the box of the mark before it; poppler's text extraction (pdftotext, and the
+# viewers built on it) then splits the line between the two marks ("计划（" / "“973计划”"), so a copy
+# or a search of the text breaks there. Closing marks keep their origin: `halt` only shortens them.
 _NARROWED_MARK = re.compile(f"[{CLOSING_MARKS}](?=[{CLOSING_MARKS}{OPENING_MARKS}])")
 # A text's last two characters (with any marks after them) stay on one line, so that a paragraph's
 # last line never holds a single character.

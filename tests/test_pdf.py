@@ -302,6 +302,20 @@ def test_chinese_template_text_uses_full_width_punctuation(editions, site):
         assert gettext(block) in extracted, f"block header {gettext(block)!r} does not copy as a word"
 
 
+def test_a_url_written_out_in_the_text_links_to_itself_and_ends_where_the_url_does():
+    """A bare URL becomes a link that stops before the words around it, also in Chinese text where no space
+    follows it; existing links and attributes are left alone."""
+    html = ('<html><head><title>t</title></head><body><p>网址“http://uaemprende.ua.es”和账号“@ua_emprende”。'
+            "See ‘http://example.org/a_b?x=1&amp;y=2’, http://example.org/end. (https://example.org/x) "
+            '<a href="https://example.org/kept">https://example.org/kept</a> <img src="http://example.org/i.png">'
+            "见http://example.org/c（中文）</p></body></html>")
+    linked = pdf.link_bare_urls(html)
+    assert re.findall(r'<a href="([^"]*)">\1</a>', linked) == [
+        "http://uaemprende.ua.es", "http://example.org/a_b?x=1&amp;y=2", "http://example.org/end",
+        "https://example.org/x", "https://example.org/kept", "http://example.org/c"]
+    assert '<img src="http://example.org/i.png">' in linked
+
+
 def fonts(path: Path) -> list[tuple[str, str]]:
     """Return (name, emb) of every font, from pdffonts."""
     listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
@@ -479,9 +493,40 @@ def test_case_title_is_repeated_on_continuation_pages(editions, site, code):
             assert squash(site.guide.short_title.get(code)) in header, f"page {number}"
             assert squash(case.section) + first_words in header, f"{case.id}: page {number} header {header!r}"
             continued += 1
-        first_header = squash(" ".join(word[4] for word in pages[pages_of_case[0] - 1] if word[3] < MARGIN))
-        assert squash(case.section) + first_words not in first_header, f"{case.id}: its heading is on the page"
     assert continued > len(site.cases) // 2, "many cases run over several pages"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_running_head_names_the_case_that_starts_on_the_page(editions, site, code):
+    """A page where a case starts names that case in its running head, also when the case starts part-way
+    down the page (the first one, if several start there, as books do); a page without a case start names
+    the case running on it; a chapter's opening page names none (its heading is there)."""
+    from pypdf import PdfReader
+
+    path, info, _ = editions[code]
+    pages = page_lines(path)
+    reader = PdfReader(path)
+    chapter_starts = {reader.get_destination_page_number(item) + 1 for item in reader.outline
+                      if not isinstance(item, list)}
+    names = {case.id: squash(case.section) + squash(title(case, code))[:12] for case in site.cases}
+    starting: dict[int, list[str]] = {}
+    for case in site.cases:
+        starting.setdefault(info.case_pages[case.id], []).append(case.id)
+    height = 841.89
+    running, part_way = None, 0
+    for number in range(min(starting), info.pages + 1):
+        header = squash(" ".join(line[4] for line in pages[number - 1] if line[3] < MARGIN))
+        named = [case_id for case_id, name in names.items() if name in header]
+        if number in chapter_starts:
+            assert not named, f"page {number} opens a chapter, yet its running head names {named}"
+        elif number in starting:
+            assert named == starting[number][:1], f"page {number}: head {header!r}, cases starting {starting[number]}"
+            top = squash(min(body_lines(pages[number - 1], height), key=lambda line: line[1])[4])
+            part_way += not names[starting[number][0]].startswith(top[:len(names[starting[number][0]])])
+        else:
+            assert named == [running], f"page {number}: head {header!r}, running case {running}"
+        running = starting.get(number, [running])[-1]
+    assert part_way >= 5, f"only {part_way} pages where a case starts part-way"
 
 
 @pytest.mark.parametrize("code", CODES)
