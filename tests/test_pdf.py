@@ -710,6 +710,51 @@ def test_a_row_taller_than_a_page_breaks_instead_of_overflowing(project):
         assert counts["split rows"] >= 2
 
 
+def label_cell_inks(path: Path, page: int) -> tuple[int, int]:
+    """Return the dark-grey and the black pixels in the label column of a page's first 12 pt of text area.
+
+    The "(continued)" label is drawn in #555 (grey), a row's own label is text in #111 (black).
+    """
+    from PIL import Image
+
+    dpi = 144
+    png = subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-png", str(path)],
+                         capture_output=True, check=True).stdout
+    image = Image.open(io.BytesIO(png)).convert("L")
+    left, top, right, bottom = SIDE_MARGIN + 1, MARGIN + 1, SIDE_MARGIN + 0.13 * MEASURE, MARGIN + 12
+    box = tuple(round(value * dpi / 72) for value in (left, top, right, bottom))
+    values = list(image.crop(box).getdata())
+    return sum(70 <= v <= 110 for v in values), sum(v < 50 for v in values)
+
+
+def test_a_row_continued_on_the_next_page_is_labelled_there(project, tmp_path):
+    """Where a row of running text runs over to the next page, its label cell there shows "(continued)" /
+    "（续）" (drawn, in grey), not its label again and not nothing; on the row's first page the label
+    cell holds the label, as text."""
+    long_row_project(project)
+    site = load_site(project)[0]
+    for edition in pdf.prepare_editions(site):
+        path = tmp_path / f"{edition.code}.pdf"
+        path.write_bytes(pdf.render_all([edition])[0].body)
+        pages = [squash(page) for page in page_texts(path)]
+        first = next(n for n, page in enumerate(pages, 1) if "LONGSTART" in page)
+        last = next(n for n, page in enumerate(pages, 1) if "LONGEND" in page)
+        assert last > first, f"{edition.code}: the long row fits one page"
+        gettext = load_translations(ROOT, edition.code).gettext
+        labels = {squash(gettext(row)) for row in ("Background", "Achievements")}  # long_row_project's row
+        for number in range(first + 1, last + 1):
+            lines = body_lines(page_lines(path)[number - 1], 841.89)
+            top = min(line[1] for line in lines)
+            in_label_column = [line[4] for line in lines if line[1] < top + 12 and line[2] <= LABEL_COLUMN[edition.code]]
+            assert not in_label_column, f"{edition.code} page {number}: text in the label cell: {in_label_column}"
+            grey, black = label_cell_inks(path, number)
+            assert grey > 20 and black == 0, f"{edition.code} page {number}: no drawn label ({grey} grey pixels)"
+        lines = page_lines(path)[first - 1]
+        start = next(line for line in lines if "LONGSTART" in squash(line[4]))
+        beside = [squash(line[4]) for line in lines if line[2] <= LABEL_COLUMN[edition.code] and abs(line[1] - start[1]) < 6]
+        assert len(beside) == 1 and beside[0] in labels, f"{edition.code}: beside the row's first line: {beside}"
+
+
 # --- reproducible, dated, cached ------------------------------------------------------
 
 def test_source_date_epoch_dates_the_pdfs(project, monkeypatch):
