@@ -270,7 +270,7 @@ def render_all(editions: list[Edition], *, jobs: int | None = None) -> list[Rend
     order = sorted(range(len(editions)), key=lambda i: -len(editions[i].html))
     try:
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_process_context(),
-                                   initializer=die_with_parent, initargs=(os.getpid(),))
+                                   initializer=_start_worker, initargs=(os.getpid(),))
         try:
             futures = {i: pool.submit(render_edition, editions[i].html, editions[i].base_url,
                                       editions[i].stylesheet) for i in order}
@@ -287,10 +287,28 @@ def render_all(editions: list[Edition], *, jobs: int | None = None) -> list[Rend
 
 def render_edition(html: str, base_url: str, stylesheet: str) -> Rendered:
     """Lay out one edition and write it as PDF; runs in a worker process."""
+    global _editions_rendered
     started, cpu = time.perf_counter(), time.process_time()
+    if _editions_rendered and not gc.isenabled():  # a worker's second edition: first free what the first left
+        gc.collect()
     with _cyclic_gc_paused():
         rendered = write_edition(layout_edition(html, base_url, stylesheet), started)
+    _editions_rendered += 1
     return dataclasses.replace(rendered, cpu_seconds=time.process_time() - cpu)
+
+
+_editions_rendered = 0  # in this process
+
+
+def _start_worker(parent: int) -> None:
+    """Set up a worker process: it ends with the build, and its cycle collector stays off.
+
+    An edition's layout leaves its boxes in reference cycles; collecting them once the
+    PDF is written took half a second of each worker's time, for memory that the worker's end
+    (os._exit, without a collection) gives back anyway.
+    """
+    die_with_parent(parent)
+    gc.disable()
 
 
 @contextlib.contextmanager
@@ -364,6 +382,7 @@ _NARROWED_MARK = re.compile(f"[{CLOSING_MARKS}](?=[{CLOSING_MARKS}{OPENING_MARKS
 # last line never holds a single character.
 _TEXT_END = re.compile(f"(?:[{IDEOGRAPHS}][{CLOSING_MARKS}]*){{2}}$")
 _CJK_RUN = re.compile(f"[{IDEOGRAPHS}{CLOSING_MARKS}{OPENING_MARKS}]+")
+_CJK_ANY = re.compile(f"[{IDEOGRAPHS}{CLOSING_MARKS}{OPENING_MARKS}]")  # what each rule above needs
 
 
 def _cjk_gaps(text: str) -> list[tuple[int, int, float]]:
@@ -405,13 +424,15 @@ def _install_chinese_setting() -> None:
         from weasyprint.formatting_structure import boxes
 
         spaces = count_spaces(box)
-        if isinstance(box, boxes.TextBox):
+        if isinstance(box, boxes.TextBox) and _CJK_ANY.search(box.text):
             spaces += sum(places for _, _, places in _cjk_gaps(box.text))
         return spaces
 
     def set_chinese_text(self, text, justify=False):
         set_text(self, text, justify)
         text = self.text
+        if not _CJK_ANY.search(text):  # Latin text (all but a few of the English edition's): nothing to do
+            return
         attributes = []
         for mark in _NARROWED_MARK.finditer(text):
             attributes.append((mark.start(), mark.end(), pango.pango_attr_font_features_new(b"halt 1")))
