@@ -8,7 +8,7 @@ tables: about 60 %) and in drawing and writing the pages (about 40 %, of which t
 tagging of the pdf/ua-1 variant takes a quarter); both grow with the number of lines.
 The two editions are independent, so they are rendered at the same time in two worker
 processes, with Python's cycle collector paused (about a tenth of the time went to
-its passes over the boxes). Case tables use `table-layout: fixed`: automatic table
+its passes over the boxes) and, in a worker, left off (see _start_worker). Case tables use `table-layout: fixed`: automatic table
 layout measures every Chinese character as a break point and is ten times slower.
 See also pdf.css.
 
