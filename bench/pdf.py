@@ -11,7 +11,9 @@ then each edition's pages and mean page fill (share of the text area used).
 The WeasyPrint floor: each edition is also set as plain paragraphs of the same text,
 in the same fonts, sizes and page format, by WeasyPrint directly; the edition and its
 floor are rendered one after the other in this process, interleaved, N times, and the
-ratio of their median CPU times is printed (target: within 1.5).
+ratio of their median CPU times is printed (target: within 1.5). The same comparison is then
+made the way the build renders an edition: each edition in a fresh worker process set up as
+the build's are, and each floor in a fresh process with WeasyPrint's defaults.
 CPU time is printed too: on a shared machine the wall-clock time depends on the
 load, CPU time much less. The load average before each run is shown for that reason.
 
@@ -148,6 +150,45 @@ def floor_ratios(site, runs: int) -> dict[str, tuple[float, float, float]]:
     return result
 
 
+def floor_seconds(html: str) -> float:
+    """Render a floor document in this process; return the CPU seconds it took."""
+    from weasyprint import HTML
+
+    started = time.process_time()
+    HTML(string=html).write_pdf()
+    return time.process_time() - started
+
+
+def in_fresh_process(function, *args, initializer=None, initargs=()):
+    """Call a function in a new worker process (forked from this one) and return its result."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=initializer,
+                             initargs=initargs) as pool:
+        return pool.submit(function, *args).result()
+
+
+def worker_floor_ratios(site, runs: int) -> dict[str, tuple[float, float, float]]:
+    """Like floor_ratios, with every rendering in a fresh process: each edition in a worker as the build
+    starts it, each floor in a plain one."""
+    from site_builder import pdf
+
+    editions = pdf.prepare_editions(site)
+    times: dict[str, dict[str, list[float]]] = {e.code: {"edition": [], "floor": []} for e in editions}
+    for _ in range(runs):
+        for edition in editions:
+            times[edition.code]["floor"].append(in_fresh_process(floor_seconds, floor_html(edition.html, edition.code)))
+            rendered = in_fresh_process(pdf.render_edition, edition.html, edition.base_url, edition.stylesheet,
+                                        initializer=getattr(pdf, "_start_worker", None), initargs=(os.getpid(),))
+            times[edition.code]["edition"].append(rendered.cpu_seconds)
+    result = {}
+    for code, measured in times.items():
+        edition, floor = statistics.median(measured["edition"]), statistics.median(measured["floor"])
+        result[code] = (edition, floor, edition / floor)
+    return result
+
+
 def reference_layout_seconds() -> tuple[float, int]:
     """Lay out the reference workload once; return (seconds, pages).
 
@@ -216,7 +257,13 @@ def main() -> int:
           f" {median(longest):.2f} s, ratio {median(longest) / TARGET_SECONDS:.2f}")
     ratios = floor_ratios(site, args.runs)
     print(f"WeasyPrint floor (the same text as plain paragraphs, same fonts, sizes and page format; CPU time,"
-          f" interleaved, median of {args.runs}):")
+          f" interleaved, median of {args.runs}; load average {os.getloadavg()[0]:.1f}):")
+    for code, (edition, floor, ratio) in ratios.items():
+        print(f"  {code:4} edition {edition:5.2f} s  floor {floor:5.2f} s  ratio {ratio:.2f}"
+              f" ({'within' if ratio <= FLOOR_RATIO else 'over'} {FLOOR_RATIO:g})")
+    ratios = worker_floor_ratios(site, args.runs)
+    print(f"  the same, each rendering in a fresh process (editions in a worker as the build starts it)"
+          f"  [load average {os.getloadavg()[0]:.1f}]:")
     for code, (edition, floor, ratio) in ratios.items():
         print(f"  {code:4} edition {edition:5.2f} s  floor {floor:5.2f} s  ratio {ratio:.2f}"
               f" ({'within' if ratio <= FLOOR_RATIO else 'over'} {FLOOR_RATIO:g})")

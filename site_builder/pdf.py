@@ -8,7 +8,7 @@ tables: about 60 %) and in drawing and writing the pages (about 40 %, of which t
 tagging of the pdf/ua-1 variant takes a quarter); both grow with the number of lines.
 The two editions are independent, so they are rendered at the same time in two worker
 processes, with Python's cycle collector paused (about a tenth of the time went to
-its passes over the boxes). Case tables use `table-layout: fixed`: automatic table
+its passes over the boxes) and, in a worker, left off (see _start_worker). Case tables use `table-layout: fixed`: automatic table
 layout measures every Chinese character as a break point and is ten times slower.
 See also pdf.css.
 
@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import functools
 import gc
 import hashlib
 import json
@@ -45,7 +46,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from .content import Site
 from .languages import LANGUAGES
@@ -53,7 +54,7 @@ from .messages import _
 from .paths import PDF_STYLESHEET
 from .pipeline import die_with_parent
 from .problems import EnvironmentProblem, Problem
-from .render import Output, PdfInfo, Renderer, build_timestamp
+from .render import Output, PdfInfo, Renderer, build_timestamp, source_date_epoch
 from .typography import HAN_IDEOGRAPHS
 from .write import replace_file
 
@@ -75,10 +76,15 @@ class Edition:
     """One edition ready to render: its print HTML and what it depends on."""
 
     code: str
-    html: str
+    source: str  # the print HTML with its drawn labels still as references (see drawn_text)
     base_url: str
     stylesheet: str  # file path
     fingerprint: str
+
+    @functools.cached_property
+    def html(self) -> str:
+        """Return the print HTML to render, with its drawn labels in place."""
+        return with_drawn_text(self.source)
 
 
 @dataclass(frozen=True)
@@ -150,18 +156,21 @@ def prepare_editions(site: Site) -> list[Edition]:
 
 
 def print_html(site: Site, renderer: Renderer, code: str) -> str:
-    """Return the print HTML of one edition."""
+    """Return the print HTML of one edition, its drawn labels as references (Edition.html draws them)."""
     template = renderer.envs[code].get_template(TEMPLATE)
     font = CJK_FONT if code == "zh" else "Noto Sans:italic"
     modified = build_timestamp(site)
     # Created in the year the cover names (the guide's); changed when its newest case was. SOURCE_DATE_EPOCH,
     # when set, dates both, as it dates everything else in a reproducible build.
-    created = modified if os.environ.get("SOURCE_DATE_EPOCH") else str(site.guide.year)
+    created = modified if source_date_epoch() else str(site.guide.year)
     return link_bare_urls(template.render(path="", created=created, modified=modified, eu_emblem=eu_emblem(),
-                                          drawn_text=lambda text: drawn_text(text, font)))
+                                          drawn_text=lambda text: drawn_text_reference(text, font)))
 
 
-_BARE_URL = re.compile(r"https?://[^\s<>\"'，。；、（）]+[^\s<>\"'，。；、（）.,;:)]")
+# A URL ends before a space, a tag, a quote, a dash or ellipsis, or any Chinese character or mark: in Chinese
+# text it runs straight into the words after it ("http://uaemprende.ua.es”和账号“@ua_emprende”").
+_NOT_IN_URL = "\\s<>\"'\u2010-\u2027\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
+_BARE_URL = re.compile(f"https?://[^{_NOT_IN_URL}]+[^{_NOT_IN_URL}.,;:!?)]")
 _TAG_OR_LINK = re.compile(r"(<a\b.*?</a>|<[^>]*>)", re.S)
 
 
@@ -200,6 +209,25 @@ def eu_emblem() -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
+# A label to draw, as the print HTML refers to it until the edition is rendered: drawing it reads the font
+# (a fraction of a second for the Chinese one), which an edition taken from the cache does not need. The
+# fingerprint covers the reference, and the font files and this module, which decide the drawing.
+_DRAWN_TEXT = re.compile(r"drawn-text:([^:\"]*):([^\"]*)")
+
+
+def drawn_text_reference(text: str, font: str) -> str:
+    """Return the reference that stands for drawn_text(text, font) in the print HTML's head."""
+    return f"drawn-text:{quote(font, safe='')}:{quote(text, safe='')}"
+
+
+def with_drawn_text(html: str) -> str:
+    """Return the print HTML with each drawn-text reference in its head replaced by the drawing."""
+    head, separator, body = html.partition("<body")
+    head = _DRAWN_TEXT.sub(lambda m: drawn_text(unquote(m.group(2)), unquote(m.group(1))), head)
+    return head + separator + body
+
+
+@functools.lru_cache(maxsize=8)
 def drawn_text(text: str, font: str, size: float = 7.5, colour: str = "#555") -> str:
     """Return a data URL of an SVG image that draws a short text as outlines, in points.
 
@@ -243,7 +271,7 @@ def render_all(editions: list[Edition], *, jobs: int | None = None) -> list[Rend
     order = sorted(range(len(editions)), key=lambda i: -len(editions[i].html))
     try:
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_process_context(),
-                                   initializer=die_with_parent, initargs=(os.getpid(),))
+                                   initializer=_start_worker, initargs=(os.getpid(),))
         try:
             futures = {i: pool.submit(render_edition, editions[i].html, editions[i].base_url,
                                       editions[i].stylesheet) for i in order}
@@ -260,10 +288,28 @@ def render_all(editions: list[Edition], *, jobs: int | None = None) -> list[Rend
 
 def render_edition(html: str, base_url: str, stylesheet: str) -> Rendered:
     """Lay out one edition and write it as PDF; runs in a worker process."""
+    global _editions_rendered
     started, cpu = time.perf_counter(), time.process_time()
+    if _editions_rendered and not gc.isenabled():  # a worker's second edition: first free what the first left
+        gc.collect()
     with _cyclic_gc_paused():
         rendered = write_edition(layout_edition(html, base_url, stylesheet), started)
+    _editions_rendered += 1
     return dataclasses.replace(rendered, cpu_seconds=time.process_time() - cpu)
+
+
+_editions_rendered = 0  # in this process
+
+
+def _start_worker(parent: int) -> None:
+    """Set up a worker process: it ends with the build, and its cycle collector stays off.
+
+    An edition's layout leaves its boxes in reference cycles; collecting them once the
+    PDF is written took half a second of each worker's time, for memory that the worker's end
+    (os._exit, without a collection) gives back anyway.
+    """
+    die_with_parent(parent)
+    gc.disable()
 
 
 @contextlib.contextmanager
@@ -327,13 +373,17 @@ IDEOGRAPHS = HAN_IDEOGRAPHS
 CLOSING_MARKS = "，。、；：？！）》」』】〕〉”’"  # their blank half is on the right
 OPENING_MARKS = "（《「『【〔〈“‘"  # their blank half is on the left
 # A closing mark before another mark takes half width: two adjacent marks then leave half an em of
-# white between them, not a full em (clreq 3.1.6). Not an opening mark after an opening one ("（“"):
-# Pango then found a line break between the two (a new run starts at the narrowed mark).
+# white between them, not a full em (clreq 3.1.6). An opening mark after an opening one ("（“") stays
+# full: its blank half comes first, and the font's `halt` removes it by drawing the glyph half an em
+# left of its origin, over the box of the mark before it; poppler's text extraction (pdftotext, and the
+# viewers built on it) then splits the line between the two marks ("计划（" / "“973计划”"), so a copy
+# or a search of the text breaks there. Closing marks keep their origin: `halt` only shortens them.
 _NARROWED_MARK = re.compile(f"[{CLOSING_MARKS}](?=[{CLOSING_MARKS}{OPENING_MARKS}])")
 # A text's last two characters (with any marks after them) stay on one line, so that a paragraph's
 # last line never holds a single character.
 _TEXT_END = re.compile(f"(?:[{IDEOGRAPHS}][{CLOSING_MARKS}]*){{2}}$")
 _CJK_RUN = re.compile(f"[{IDEOGRAPHS}{CLOSING_MARKS}{OPENING_MARKS}]+")
+_CJK_ANY = re.compile(f"[{IDEOGRAPHS}{CLOSING_MARKS}{OPENING_MARKS}]")  # what each rule above needs
 
 
 def _cjk_gaps(text: str) -> list[tuple[int, int, float]]:
@@ -375,13 +425,15 @@ def _install_chinese_setting() -> None:
         from weasyprint.formatting_structure import boxes
 
         spaces = count_spaces(box)
-        if isinstance(box, boxes.TextBox):
+        if isinstance(box, boxes.TextBox) and _CJK_ANY.search(box.text):
             spaces += sum(places for _, _, places in _cjk_gaps(box.text))
         return spaces
 
     def set_chinese_text(self, text, justify=False):
         set_text(self, text, justify)
         text = self.text
+        if not _CJK_ANY.search(text):  # Latin text (all but a few of the English edition's): nothing to do
+            return
         attributes = []
         for mark in _NARROWED_MARK.finditer(text):
             attributes.append((mark.start(), mark.end(), pango.pango_attr_font_features_new(b"halt 1")))

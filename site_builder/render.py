@@ -517,14 +517,27 @@ def feeds_and_sitemap(renderer: Renderer) -> list[Output]:
     return outputs
 
 
+def source_date_epoch() -> dt.datetime | None:
+    """Return SOURCE_DATE_EPOCH as a UTC date and time, or None when it is unset or not a count of seconds.
+
+    The one reading of the variable: every date it sets (pages, feeds, the PDFs' metadata) agrees.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not (epoch.isascii() and epoch.isdigit()):  # "²".isdigit() is true too, and int() refuses it
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    except (OverflowError, OSError, ValueError):  # beyond the years a date can hold
+        return None
+
+
 def build_timestamp(site: Site) -> str:
     """Return the build's date as RFC 3339: SOURCE_DATE_EPOCH when set, else the newest case date.
 
     Taken from the content, never from the clock, so that two builds of the same input are identical.
     """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if epoch := source_date_epoch():
+        return epoch.strftime("%Y-%m-%dT%H:%M:%SZ")
     newest = max((c.date for c in site.cases if c.date), default=str(site.guide.year))
     parts = [int(p) for p in newest.split("-")] + [1, 1]
     return dt.date(parts[0], parts[1], parts[2]).strftime("%Y-%m-%dT00:00:00Z")

@@ -315,6 +315,20 @@ def test_chinese_template_text_uses_full_width_punctuation(editions, site):
         assert gettext(block) in extracted, f"block header {gettext(block)!r} does not copy as a word"
 
 
+def test_a_url_written_out_in_the_text_links_to_itself_and_ends_where_the_url_does():
+    """A bare URL becomes a link that stops before the words around it, also in Chinese text where no space
+    follows it; existing links and attributes are left alone."""
+    html = ('<html><head><title>t</title></head><body><p>网址“http://uaemprende.ua.es”和账号“@ua_emprende”。'
+            "See ‘http://example.org/a_b?x=1&amp;y=2’, http://example.org/end. (https://example.org/x) "
+            '<a href="https://example.org/kept">https://example.org/kept</a> <img src="http://example.org/i.png">'
+            "见http://example.org/c（中文）</p></body></html>")
+    linked = pdf.link_bare_urls(html)
+    assert re.findall(r'<a href="([^"]*)">\1</a>', linked) == [
+        "http://uaemprende.ua.es", "http://example.org/a_b?x=1&amp;y=2", "http://example.org/end",
+        "https://example.org/x", "https://example.org/kept", "http://example.org/c"]
+    assert '<img src="http://example.org/i.png">' in linked
+
+
 def fonts(path: Path) -> list[tuple[str, str]]:
     """Return (name, emb) of every font, from pdffonts."""
     listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
@@ -492,9 +506,40 @@ def test_case_title_is_repeated_on_continuation_pages(editions, site, code):
             assert squash(site.guide.short_title.get(code)) in header, f"page {number}"
             assert squash(case.section) + first_words in header, f"{case.id}: page {number} header {header!r}"
             continued += 1
-        first_header = squash(" ".join(word[4] for word in pages[pages_of_case[0] - 1] if word[3] < MARGIN))
-        assert squash(case.section) + first_words not in first_header, f"{case.id}: its heading is on the page"
     assert continued > len(site.cases) // 2, "many cases run over several pages"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_running_head_names_the_case_that_starts_on_the_page(editions, site, code):
+    """A page where a case starts names that case in its running head, also when the case starts part-way
+    down the page (the first one, if several start there, as books do); a page without a case start names
+    the case running on it; a chapter's opening page names none (its heading is there)."""
+    from pypdf import PdfReader
+
+    path, info, _ = editions[code]
+    pages = page_lines(path)
+    reader = PdfReader(path)
+    chapter_starts = {reader.get_destination_page_number(item) + 1 for item in reader.outline
+                      if not isinstance(item, list)}
+    names = {case.id: squash(case.section) + squash(title(case, code))[:12] for case in site.cases}
+    starting: dict[int, list[str]] = {}
+    for case in site.cases:
+        starting.setdefault(info.case_pages[case.id], []).append(case.id)
+    height = 841.89
+    running, part_way = None, 0
+    for number in range(min(starting), info.pages + 1):
+        header = squash(" ".join(line[4] for line in pages[number - 1] if line[3] < MARGIN))
+        named = [case_id for case_id, name in names.items() if name in header]
+        if number in chapter_starts:
+            assert not named, f"page {number} opens a chapter, yet its running head names {named}"
+        elif number in starting:
+            assert named == starting[number][:1], f"page {number}: head {header!r}, cases starting {starting[number]}"
+            top = squash(min(body_lines(pages[number - 1], height), key=lambda line: line[1])[4])
+            part_way += not names[starting[number][0]].startswith(top[:len(names[starting[number][0]])])
+        else:
+            assert named == [running], f"page {number}: head {header!r}, running case {running}"
+        running = starting.get(number, [running])[-1]
+    assert part_way >= 5, f"only {part_way} pages where a case starts part-way"
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -674,6 +719,51 @@ def test_a_row_taller_than_a_page_breaks_instead_of_overflowing(project):
         assert counts["split rows"] >= 2
 
 
+def label_cell_inks(path: Path, page: int) -> tuple[int, int]:
+    """Return the dark-grey and the black pixels in the label column of a page's first 12 pt of text area.
+
+    The "(continued)" label is drawn in #555 (grey), a row's own label is text in #111 (black).
+    """
+    from PIL import Image
+
+    dpi = 144
+    png = subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-png", str(path)],
+                         capture_output=True, check=True).stdout
+    image = Image.open(io.BytesIO(png)).convert("L")
+    left, top, right, bottom = SIDE_MARGIN + 1, MARGIN + 1, SIDE_MARGIN + 0.13 * MEASURE, MARGIN + 12
+    box = tuple(round(value * dpi / 72) for value in (left, top, right, bottom))
+    values = list(image.crop(box).getdata())
+    return sum(70 <= v <= 110 for v in values), sum(v < 50 for v in values)
+
+
+def test_a_row_continued_on_the_next_page_is_labelled_there(project, tmp_path):
+    """Where a row of running text runs over to the next page, its label cell there shows "(continued)" /
+    "（续）" (drawn, in grey), not its label again and not nothing; on the row's first page the label
+    cell holds the label, as text."""
+    long_row_project(project)
+    site = load_site(project)[0]
+    for edition in pdf.prepare_editions(site):
+        path = tmp_path / f"{edition.code}.pdf"
+        path.write_bytes(pdf.render_all([edition])[0].body)
+        pages = [squash(page) for page in page_texts(path)]
+        first = next(n for n, page in enumerate(pages, 1) if "LONGSTART" in page)
+        last = next(n for n, page in enumerate(pages, 1) if "LONGEND" in page)
+        assert last > first, f"{edition.code}: the long row fits one page"
+        gettext = load_translations(ROOT, edition.code).gettext
+        labels = {squash(gettext(row)) for row in ("Background", "Achievements")}  # long_row_project's row
+        for number in range(first + 1, last + 1):
+            lines = body_lines(page_lines(path)[number - 1], 841.89)
+            top = min(line[1] for line in lines)
+            in_label_column = [line[4] for line in lines if line[1] < top + 12 and line[2] <= LABEL_COLUMN[edition.code]]
+            assert not in_label_column, f"{edition.code} page {number}: text in the label cell: {in_label_column}"
+            grey, black = label_cell_inks(path, number)
+            assert grey > 20 and black == 0, f"{edition.code} page {number}: no drawn label ({grey} grey pixels)"
+        lines = page_lines(path)[first - 1]
+        start = next(line for line in lines if "LONGSTART" in squash(line[4]))
+        beside = [squash(line[4]) for line in lines if line[2] <= LABEL_COLUMN[edition.code] and abs(line[1] - start[1]) < 6]
+        assert len(beside) == 1 and beside[0] in labels, f"{edition.code}: beside the row's first line: {beside}"
+
+
 # --- reproducible, dated, cached ------------------------------------------------------
 
 def test_source_date_epoch_dates_the_pdfs(project, monkeypatch):
@@ -691,6 +781,21 @@ def test_source_date_epoch_dates_the_pdfs(project, monkeypatch):
         assert meta.creation_date == expected and meta.modification_date == expected
         bodies.append(body)
     assert bodies[0] != bodies[1]
+
+
+@pytest.mark.parametrize("epoch", ["", "soon", "1.6e9", "-1", "\u00b2", "99999999999999999999"])
+def test_a_source_date_epoch_that_is_not_a_count_of_seconds_is_ignored(project, monkeypatch, epoch):
+    """The PDFs read SOURCE_DATE_EPOCH as the website does: a value that is not a count of seconds dates
+    nothing (created: the guide's year; modified: the newest case), and never stops the build."""
+    from site_builder.render import build_timestamp
+
+    site = load_site(project)[0]
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    unset = [e.source for e in pdf.prepare_editions(site)]
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    assert [e.source for e in pdf.prepare_editions(site)] == unset
+    assert f'<meta name="dcterms.created" content="{site.guide.year}">' in unset[0]
+    assert f'<meta name="dcterms.modified" content="{build_timestamp(site)}">' in unset[0]
 
 
 def test_fingerprint_covers_what_an_edition_shows(project):
@@ -739,7 +844,13 @@ def test_build_reuses_unchanged_pdfs(project, tmp_path, monkeypatch):
     assert len(list((project / ".cache" / "pdf").glob("*.pdf"))) == 2
 
     rendered.clear()
-    build_pdfs_only(project, output)
+
+    def not_needed(*args):
+        raise AssertionError("a label drawn (the font read) for editions that come from the cache")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pdf, "drawn_text", not_needed)
+        build_pdfs_only(project, output)
     assert rendered == [], "nothing changed: nothing rendered"
     assert {p.name: p.read_bytes() for p in (output / "downloads").glob("*.pdf")} == first
 
