@@ -172,6 +172,44 @@ def test_editing_one_field_changes_only_that_fields_lines(project: Path):
                        "+    en: Proof of concept grants at the Jagiellonian University"]
 
 
+def _stripped(value: object) -> object:
+    """Return data with its texts stripped, as the models read them."""
+    if isinstance(value, dict):
+        return {k: _stripped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stripped(v) for v in value]
+    return value.strip() if isinstance(value, str) else value
+
+
+def test_an_edit_of_any_text_of_any_real_case_changes_only_its_own_lines(tmp_path: Path):
+    import copy
+    import difflib
+
+    from site_builder.yamlsource import load_yaml
+
+    edits = 0
+    for path in sorted((Path(__file__).resolve().parent.parent / "cases").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        document = load_yaml(path, path.name)
+        assert editor.yaml_text(text, document.data) == text  # nothing changed: every byte kept
+        for field in [f for f in document.scalars if f and f[-1] in ("en", "zh")][::9]:
+            data = copy.deepcopy(document.data)
+            node = data
+            for part in field[:-1]:
+                node = node[part]
+            node[field[-1]] = (node[field[-1]] or "").rstrip("\n") + " edited"
+            written = editor.yaml_text(text, data)
+            _style, first, last = document.scalars[field]
+            for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, text.splitlines(), written.splitlines(),
+                                                                autojunk=False).get_opcodes():
+                assert tag == "equal" or (first - 1 <= i1 and i2 <= last + 1), (path.name, field)
+            again = tmp_path / "again.yaml"
+            again.write_text(written, encoding="utf-8")
+            assert _stripped(load_yaml(again, "again.yaml").data) == _stripped(data)  # a `|` block ends in a line break
+            edits += 1
+    assert edits > 100
+
+
 def test_lists_grow_shrink_and_keys_come_and_go_with_the_rest_of_the_file_kept(project: Path):
     root = _committed(project).resolve()
     opened = editor.open_case(root, CASE)
@@ -502,6 +540,15 @@ def test_yaml_tags_in_the_data_are_text_never_evaluated(preview: Preview, tmp_pa
     status, opened = post(preview, "open", {"lang": "en", "case_id": CASE})
     assert opened["data"]["country"]["en"] == payload  # read back as the text it is
     assert not marker.exists()
+
+
+def test_the_editor_page_and_its_token_are_refused_to_a_foreign_host(preview: Preview):
+    assert preview.editor is not None
+    request = urllib.request.Request(f"{preview.url}_editor/en/new", headers={"Host": "evil.example:8000"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 403 and preview.editor.token not in refused.value.read().decode("utf-8")
+    assert fetch(f"{preview.url}_editor/static/../../../guide/guide.yaml")[0] in (400, 403, 404)
 
 
 def test_a_get_on_the_api_is_refused(preview: Preview):
