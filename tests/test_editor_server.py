@@ -131,6 +131,19 @@ def test_check_gives_exactly_the_problems_validate_gives(bad: str, project: Path
     assert problems, "every bad case has a problem"
 
 
+@pytest.mark.parametrize("bad", ["15-missing-chinese.yaml", "16-missing-english.yaml", "31-empty-value.yaml"])
+def test_check_in_a_draft_preview_gives_what_validate_draft_gives(bad: str, project: Path, capsys, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    root = project.resolve()
+    text = (BAD_CASES / bad).read_text(encoding="utf-8")
+    problems = editor.check(root, "small-case", text, draft=True)
+    (root / "cases" / "small-case.yaml").write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    main(["--project", str(root), "validate", "--draft"])
+    expected = [line for line in capsys.readouterr().err.splitlines() if line.startswith("cases/small-case.yaml:")]
+    assert [p.render("en") for p in problems] == expected and problems
+
+
 def test_check_of_an_unchanged_case_is_clean_and_its_text_is_the_file(project: Path):
     root = project.resolve()
     data = editor.open_case(root, CASE)["data"]
@@ -231,6 +244,11 @@ def test_lists_grow_shrink_and_keys_come_and_go_with_the_rest_of_the_file_kept(p
     assert after["target_groups_detail"]["en"] == "First paragraph.\n\nSecond paragraph.\n"
     after["target_groups_detail"] = data["target_groups_detail"]
     assert after == data
+    reordered = editor.open_case(root, CASE)
+    authors = reordered["data"]["authors"]
+    authors.reverse()
+    editor.save(root, FILE, reordered["data"], reordered["version"], as_draft=False)
+    assert [a["name"] for a in editor.open_case(root, CASE)["data"]["authors"]] == ["Olena Roguska", "Krystian Gurba"]
 
 
 def test_a_file_changed_on_disk_is_not_overwritten(project: Path):
