@@ -587,3 +587,32 @@ def test_write_is_atomic_and_leaves_no_temporary_file(project: Path):
     assert oct((root / FILE).stat().st_mode & 0o777) == "0o644"
     assert re.search(r"en: Republic of Poland\n", (root / FILE).read_text(encoding="utf-8"))
     assert os.access(root / FILE, os.R_OK)
+
+
+def test_markdown_converts_correctly_from_several_threads():
+    """The editor's previews convert while the preview's rebuild and search index do: one shared converter."""
+    import sys
+    import threading
+
+    from site_builder import markup
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        convert = markup.render_markdown.__wrapped__  # past the cache: every call converts
+        texts = [f"Paragraph {i} with *emphasis*:\n\n- item {i}a\n- item {i}b\n\n#### Heading {i}" for i in range(1000)]
+        expected = [str(convert(text)) for text in texts]
+        results: list = [None] * len(texts)
+
+        def work(start: int) -> None:
+            for i in range(start, len(texts), 8):
+                results[i] = str(convert(texts[i]))
+
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(before)
+    assert results == expected
