@@ -265,6 +265,19 @@ def test_a_file_changed_on_disk_is_not_overwritten(project: Path):
     assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize("broken", [b"id: [unclosed\n", b"- a list\n", b"id: \xff\n"])
+def test_a_file_broken_on_disk_is_reported_not_a_server_error(project: Path, broken: bytes):
+    root = project.resolve()
+    opened = editor.open_case(root, CASE)
+    (root / FILE).write_bytes(broken)
+    for attempt in (lambda: editor.check_data(root, FILE, opened["data"]),
+                    lambda: editor.save(root, FILE, opened["data"], opened["version"], as_draft=True)):
+        with pytest.raises(editor.EditorError) as refused:
+            attempt()
+        assert refused.value.status == 422 and "text editor" in str(refused.value.message)
+    assert (root / FILE).read_bytes() == broken
+
+
 def test_errors_are_saved_only_as_a_draft_and_a_clean_save_publishes_it(project: Path):
     root = project.resolve()
     opened = editor.open_case(root, CASE)
