@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import threading
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,9 @@ from markupsafe import Markup
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "h4", "h5", "h6", "strong", "em", "a", "br", "blockquote", "code", "sub", "sup"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
 _md = markdown.Markdown(extensions=["sane_lists", "smarty"], output_format="html")
+# A Markdown instance keeps state while it converts: the preview converts from several threads
+# (its rebuilds, its search index, the case editor's previews), one at a time.
+_CONVERTING = threading.Lock()
 
 # The same typography for one-line plain fields (titles, names, keywords): Markdown reduced to
 # paragraphs and smarty, so that a title's "*" or "1. " stays what it is.
@@ -45,8 +49,9 @@ _CONVERTED: dict[str, str] = {}  # text → sanitised HTML made elsewhere (see `
 
 def convert(text: str) -> str:
     """Return sanitised HTML for a Markdown text, converted now (render_markdown takes what was converted before)."""
-    _md.reset()
-    html = _md.convert(text)
+    with _CONVERTING:
+        _md.reset()
+        html = _md.convert(text)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -79,8 +84,9 @@ def typographic(text: str) -> str:
     """Return a plain one-line text with typographic quotes, dashes and ellipses (still plain, not HTML)."""
     if not any(c in text for c in "\"'-."):
         return text
-    _plain.reset()
-    converted = _plain.convert(text).removeprefix("<p>").removesuffix("</p>")
+    with _CONVERTING:
+        _plain.reset()
+        converted = _plain.convert(text).removeprefix("<p>").removesuffix("</p>")
     return html.unescape(converted) if "\n" not in converted and "<" not in converted else text
 
 
