@@ -578,7 +578,8 @@
     Object.keys(state.translation || {}).forEach(function (path) {
       var entry = state.translation[path];
       var box = document.getElementById(idFor(path + ".zh") + "-translation");
-      if (!box || !entry || entry.state === "translated") return;
+      // "translated" (or "fresh"): nothing to say; "missing": no Chinese yet, its problem says so already.
+      if (!box || !entry || /^(translated|fresh|missing)$/.test(entry.state)) return;
       var label = labelOf(path);
       if (entry.state === "stale") {
         box.parentNode.classList.add("stale");
