@@ -225,7 +225,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.port < 0 or args.port > 65535:
         raise UsageError(_("--port must be between 0 and 65535").render())
     try:
-        serve(root, host=args.host, port=args.port, draft=args.draft, pdf=args.pdf, search=not args.no_search)
+        serve(root, host=args.host, port=args.port, draft=args.draft, pdf=args.pdf, search=not args.no_search,
+              editor=not args.no_editor)
     except OSError as exc:
         if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES):
             raise
@@ -338,6 +339,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", action="store_true",
                    help=_("also render the PDF editions, in the background after each change").render())
     p.add_argument("--no-search", action="store_true", help=_("skip the search index").render())
+    p.add_argument("--no-editor", action="store_true",
+                   help=_("turn off the case editor in the browser (the Edit and New case links)").render())
 
     p = command("new", cmd_new, _("Start a new case file with every field and the next free section number.").render())
     p.add_argument("--partner", required=True,

@@ -144,18 +144,19 @@ def taken_sections(root: Path) -> set[str]:
 
 
 def load_site(root: Path, *, draft: bool = False, files: list[Path] | None = None,
-              parsed: ParsedFiles | None = None) -> tuple[Site, list[Problem]]:
+              parsed: ParsedFiles | None = None, case_paths: list[Path] | None = None) -> tuple[Site, list[Problem]]:
     """Load and check the project at `root`; return the Site and its warnings.
 
     Raise ContentError with every problem found when anything is wrong. With
     `files`, those case files are checked in place of the project's own. With
-    `parsed`, files read before are taken from it (see ParsedFiles).
+    `parsed`, files read before are taken from it (see ParsedFiles). With `case_paths`,
+    those are the project's case files (one not written yet, say) instead of cases/*.yaml.
     """
     problems: list[Problem] = []
     guide_doc, guide = _load(root, root / GUIDE_FILE, Guide, problems, parsed)
     needs_path = root / NEEDS_FILE
     if files is None:
-        chosen_cases, chosen_policies = case_files(root), policy_files(root)
+        chosen_cases, chosen_policies = case_files(root) if case_paths is None else case_paths, policy_files(root)
         chosen_needs = needs_path if needs_path.exists() else None
     else:  # files named on the command line: each is checked as what its place in the project holds
         kinds = {f: model_for(root, f) for f in files}
@@ -255,8 +256,19 @@ def _read(root: Path, path: Path, model: type[BaseModel], problems: list[Problem
     return loaded
 
 
-def _parse(root: Path, path: Path, model: type[BaseModel], problems: list[Problem]):
-    file = display_path(path, root)
+def parsed_as(root: Path, path: Path, text_file: Path) -> ParsedFiles:
+    """Return what reading the case file `path` gives when it holds the text of `text_file` (a version not saved yet).
+
+    Handed to load_site, it checks that text exactly as the project's file, with its messages naming `path`.
+    """
+    found: list[Problem] = []
+    parsed = ParsedFiles()
+    parsed[path] = (_parse(root, text_file, Case, found, shown=display_path(path, root)), found)
+    return parsed
+
+
+def _parse(root: Path, path: Path, model: type[BaseModel], problems: list[Problem], shown: str | None = None):
+    file = shown or display_path(path, root)
     try:
         doc = load_yaml(path, file)
     except ContentError as exc:

@@ -20,7 +20,8 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 from .freshness import FieldState, FieldText, all_states, file_states, read_store, rerecord, write_store
 from .messages import _
@@ -53,7 +54,8 @@ class Unit:
         return f"{self.text.file}{KEY_SEPARATOR}{self.text.field}"
 
 
-def _unit_state(state: FieldState) -> UnitState:
+def unit_state(state: FieldState) -> UnitState:
+    """Return a field's state as translation tools name it: new, stale or translated."""
     if state.state == "missing":
         return "new"
     # Chinese never recorded as made from any English needs the same review as stale Chinese.
@@ -83,15 +85,15 @@ def collect_units(root: Path, files: list[Path] | None = None, pending_only: boo
               else all_states(root, store))
     units = []
     for state in states:
-        unit_state = _unit_state(state)
-        if pending_only and unit_state == "translated":
+        kind = unit_state(state)
+        if pending_only and kind == "translated":
             continue
-        previous = state.old_english if unit_state == "stale" else None
+        previous = state.old_english if kind == "stale" else None
         notes = glossary_notes(state.text.english, glossary)
         notes += tuple(f"glossary: {m.group(0)} = {e.zh}" for e in entities if (m := e.pattern.search(state.text.english)))
         if state.text.markdown and _blocks(state.text.english) != ["paragraph"]:
             notes += (MARKDOWN_NOTE,)
-        units.append(Unit(state.text, unit_state, previous, notes))
+        units.append(Unit(state.text, kind, previous, notes))
     return units
 
 
@@ -375,7 +377,8 @@ def structure_mismatch(english: str, chinese: str, markdown: bool = True) -> str
 
 # --- Writing the YAML back ------------------------------------------------------------
 
-def _round_trip():
+def round_trip_yaml():
+    """Return a ruamel.yaml round-trip reader and writer set up as the content files are written."""
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
@@ -389,34 +392,45 @@ def _parse_field(dotted: str) -> list[str | int]:
     return [int(part) if part.isdigit() else part for part in re.findall(r"[^.\[\]]+", dotted)]
 
 
-def rewrite(text: str, changes: dict[str, str]) -> str:
-    """Return a YAML file's text with the Chinese of `changes` ({field: Chinese}) replaced, all else kept."""
+def styled(old: object, new: str) -> object:
+    """Return the text `new` in the YAML style of the value it replaces (a `|` block, quotes, or plain)."""
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString, SingleQuotedScalarString
 
-    yaml = _round_trip()
+    if isinstance(old, LiteralScalarString) or "\n" in new:
+        # Keep the block's chomping: `|` ends the text with a line break, `|-` without.
+        keep_break = str(old).endswith("\n") if isinstance(old, LiteralScalarString) else True
+        return LiteralScalarString(new.rstrip("\n") + ("\n" if keep_break else ""))
+    if isinstance(old, (DoubleQuotedScalarString, SingleQuotedScalarString)):
+        return type(old)(new)
+    return new
+
+
+def edit_text(text: str, edit: Callable[[Any], None]) -> str:
+    """Return a YAML file's text after `edit` changed its round-trip data; untouched lines stay byte-identical."""
+    yaml = round_trip_yaml()
     data = yaml.load(text)
-    unchanged = _dump(yaml, data)
-    for dotted, chinese in changes.items():
-        node = data
-        for part in _parse_field(dotted):
-            node = node[part]
-        old = node.get("zh")
-        if isinstance(old, LiteralScalarString) or "\n" in chinese:
-            # Keep the block's chomping: `|` ends the text with a line break, `|-` without.
-            keep_break = str(old).endswith("\n") if isinstance(old, LiteralScalarString) else True
-            value = LiteralScalarString(chinese.rstrip("\n") + ("\n" if keep_break else ""))
-        elif isinstance(old, (DoubleQuotedScalarString, SingleQuotedScalarString)):
-            value = type(old)(chinese)
-        else:
-            value = chinese
-        node["zh"] = value
-    changed = _dump(yaml, data)
+    unchanged = dump_yaml(yaml, data)
+    edit(data)
+    changed = dump_yaml(yaml, data)
     if unchanged == text:
         return changed
-    return _carry_over(text, unchanged, changed)
+    return carry_over(text, unchanged, changed)
 
 
-def _dump(yaml, data) -> str:
+def rewrite(text: str, changes: dict[str, str]) -> str:
+    """Return a YAML file's text with the Chinese of `changes` ({field: Chinese}) replaced, all else kept."""
+    def edit(data) -> None:
+        for dotted, chinese in changes.items():
+            node = data
+            for part in _parse_field(dotted):
+                node = node[part]
+            node["zh"] = styled(node.get("zh"), chinese)
+
+    return edit_text(text, edit)
+
+
+def dump_yaml(yaml, data) -> str:
+    """Return round-trip data as YAML text."""
     out = io.StringIO()
     yaml.dump(data, out)
     return out.getvalue()
@@ -426,7 +440,7 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" ")) if line.strip() else 0
 
 
-def _carry_over(text: str, unchanged: str, changed: str) -> str:
+def carry_over(text: str, unchanged: str, changed: str) -> str:
     """Apply ruamel's changes to the file's own text, where ruamel writes the file differently (a 4-space indent).
 
     ruamel.yaml has one indentation for a whole file; a file indented otherwise in

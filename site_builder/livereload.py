@@ -10,6 +10,11 @@ back.
 
 Threads: the HTTP server (Tornado) runs the pages and the LiveReload websocket;
 one thread polls the sources and runs the rebuilds.
+
+A caller may add its own request handlers (`routes`, matched before the
+folder) and change every HTML page served (`inject`, given the page's URL path
+and its first chunk, which holds the head and the start of the body); a page
+that must not reload by itself says so with the NO_RELOAD_HEADER header.
 """
 from __future__ import annotations
 
@@ -21,7 +26,8 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -38,6 +44,7 @@ POLL_SECONDS = 0.025  # how often the sources are checked for changes (a check t
 SERVE_PAUSE = 0.1  # after telling browsers to reload, the rebuild waits this long so that their requests go first
 
 _SCRIPT = b'<script src="/livereload.js"></script>'
+NO_RELOAD_HEADER = "X-Preview-No-Reload"  # a route's page that must never reload (a form being filled in) sets it
 _HELLO = {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"],
           "serverName": "site-builder"}
 
@@ -94,8 +101,13 @@ class LiveReloadServer:
     def __init__(self, folder: Path, rebuild: Rebuild, *, root: Path, watched: Iterable[str],
                  host: str = "127.0.0.1", port: int = 8000, poll: float = POLL_SECONDS,
                  failed: Callable[[Broken], None] = _print_problems, recovered: Callable[[], None] = _say_recovered,
-                 error_page: Callable[[tuple, str], bytes] = _error_page):
-        """`failed`, `recovered` and `error_page` say what went wrong and right, in the caller's words."""
+                 error_page: Callable[[tuple, str], bytes] = _error_page, routes: Sequence[tuple] = (),
+                 inject: Callable[[str, bytes], bytes] | None = None):
+        """`failed`, `recovered` and `error_page` say what went wrong and right, in the caller's words.
+
+        `routes` are Tornado URL specs (pattern, handler, kwargs) served before the folder;
+        `inject(url_path, html)` returns an HTML page's first chunk changed (links added, say).
+        """
         self.folder = folder
         self.host = host
         self.port = port
@@ -107,6 +119,8 @@ class LiveReloadServer:
         self._report_failure = failed
         self._report_recovery = recovered
         self._error_page = error_page
+        self._routes = list(routes)
+        self._inject = inject
         self._watcher = Watcher(root, watched)
         self._building = False
         self._pending: set[str] = set()  # changes noticed and not built yet (guarded by _lock)
@@ -185,8 +199,10 @@ class LiveReloadServer:
         app = web.Application([
             (r"/livereload", _LiveReloadSocket, {"server": self}),
             (r"/livereload\.js", _LiveReloadScript, {"server": self}),
+            *self._routes,
             (r"/(.*)", _FolderFiles, {"server": self}),
-        ], transforms=[_InjectScript])
+        # Tornado calls each transform with the request: a partial with the caller's `inject` is one.
+        ], transforms=[functools.partial(_InjectScript, inject=self._inject)])  # type: ignore[list-item]
         try:
             server = httpserver.HTTPServer(app)
             server.add_sockets(self._sockets)
@@ -336,13 +352,23 @@ def output_path(url: str) -> str | None:
 
 # --- the web side -------------------------------------------------------------------------------
 class _InjectScript(web.OutputTransform):
-    """Add the LiveReload client to every HTML page served."""
+    """Add the LiveReload client to every HTML page served, and what the caller's `inject` adds."""
+
+    def __init__(self, request: httputil.HTTPServerRequest, inject: Callable[[str, bytes], bytes] | None = None):
+        super().__init__(request)
+        self._path = unquote(urlsplit(request.uri or "/").path)
+        self._inject = inject
 
     def transform_first_chunk(self, status_code, headers, chunk, finishing):
-        if "text/html" in headers.get("Content-Type", "") and b"</head>" in chunk:
-            chunk = chunk.replace(b"</head>", _SCRIPT + b"</head>", 1)
+        if NO_RELOAD_HEADER in headers:
+            del headers[NO_RELOAD_HEADER]
+        elif "text/html" in headers.get("Content-Type", "") and b"</head>" in chunk:
+            changed = chunk.replace(b"</head>", _SCRIPT + b"</head>", 1)
+            if self._inject is not None:
+                changed = self._inject(self._path, changed)
             if "Content-Length" in headers:
-                headers["Content-Length"] = str(int(headers["Content-Length"]) + len(_SCRIPT))
+                headers["Content-Length"] = str(int(headers["Content-Length"]) + len(changed) - len(chunk))
+            chunk = changed
         return status_code, headers, chunk
 
 

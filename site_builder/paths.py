@@ -5,6 +5,7 @@ from pathlib import Path
 
 CASES_DIR = "cases"
 POLICIES_DIR = "policies"
+DRAFTS_DIR = "drafts"  # cases saved with errors from the preview's editor; never built or validated
 GUIDE_DIR = Path("guide")
 GUIDE_FILE = GUIDE_DIR / "guide.yaml"
 NEEDS_FILE = GUIDE_DIR / "needs-analysis.yaml"

@@ -25,6 +25,9 @@ import jinja2
 
 from .build import compiled_templates
 from .content import ParsedFiles, Site, load_site
+from .editor_http import EditorSession
+from .editor_http import inject as editor_links
+from .editor_http import routes as editor_routes
 from .livereload import Broken, LiveReloadServer, Session
 from .messages import _, current_language
 from .paths import PDF_CACHE, THEME_DIR, WATCHED
@@ -40,9 +43,9 @@ PDF_DELAY = 2.0  # quiet time before the PDF editions are rendered again (with -
 
 
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, draft: bool = False, pdf: bool = False,
-          search: bool = True) -> None:
+          search: bool = True, editor: bool = True) -> None:
     """Serve a live-reloading preview of the site until interrupted."""
-    preview = Preview(root, host=host, port=port, draft=draft, pdf=pdf, search=search)
+    preview = Preview(root, host=host, port=port, draft=draft, pdf=pdf, search=search, editor=editor)
     logging.getLogger("tornado.access").setLevel(logging.WARNING)
     if threading.current_thread() is threading.main_thread():  # `kill` stops it as cleanly as Ctrl+C
         signal.signal(signal.SIGTERM, lambda number, frame: preview.stop())
@@ -96,13 +99,17 @@ class Preview:
     """The live preview of one project. Use `with Preview(...) as p:` to run it in the background."""
 
     def __init__(self, root: Path, *, host: str = "127.0.0.1", port: int = 8000, draft: bool = False,
-                 pdf: bool = False, search: bool = True, poll: float | None = None):
+                 pdf: bool = False, search: bool = True, poll: float | None = None, editor: bool = True):
         self.root = root
         self._folder = Path(tempfile.mkdtemp(prefix="site-builder-preview-"))
         self.output = self._folder / "site"
         self.output.mkdir()
         self.site = LiveSite(root, self.output, draft=draft)
-        options = {"poll": poll} if poll is not None else {}
+        options: dict = {"poll": poll} if poll is not None else {}
+        # The case editor (editor_http.py): its pages and API, and the links to it on every page.
+        self.editor = EditorSession(root, host, draft) if editor else None
+        if self.editor:
+            options.update(routes=editor_routes(self.editor), inject=editor_links)
         self.server = LiveReloadServer(self.output, self._rebuild, root=root, watched=WATCHED, host=host, port=port,
                                        failed=_failed, recovered=_recovered, error_page=error_page, **options)
         self.last_pass: Pass | None = None

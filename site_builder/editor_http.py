@@ -1,0 +1,228 @@
+"""The case editor's HTTP side in the live preview: its pages, its JSON API, and the links on the preview's pages.
+
+Every request must name this machine in Host (hosts.py: DNS rebinding); every
+API call is a POST of at most 1 MiB of JSON with the session's token in
+X-Editor-Token and, when the browser sends one, an Origin of this server. The
+token is made when the preview starts and reaches only the editor's pages.
+Nothing in a request is evaluated: the JSON is data, written as YAML text by
+ruamel.yaml and read back only by the safe reader (yamlsource).
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from tornado import web
+
+from . import editor
+from .editor import MAX_REQUEST_BYTES, EditorError
+from .hosts import allowed_host, allowed_origin
+from .languages import LANGUAGE, load_translations
+from .livereload import NO_RELOAD_HEADER
+from .messages import MESSAGE_LANGUAGES, Message, _, current_language, render
+from .paths import TEMPLATES_DIR, THEME_DIR
+
+PAGE_TEMPLATE = "editor/page.html"
+STATIC_DIR = THEME_DIR / "editor"
+_CASE_PAGE = re.compile(r"^/(en|zh)/cases/([a-z0-9]+(?:-[a-z0-9]+)*)/(?:index\.html)?$")
+_BODY = re.compile(rb"<body[^>]*>")
+
+
+@dataclass
+class EditorSession:
+    """What the editor's handlers share: the project, the preview's host, the session token, draft mode."""
+
+    root: Path
+    host: str
+    draft: bool = False  # check as `validate --draft` does (the preview was started with --draft)
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+
+    def __post_init__(self) -> None:
+        self.root = self.root.resolve()
+
+
+def routes(session: EditorSession) -> list[tuple]:
+    """Return the editor's URL specs for the live-reload server."""
+    options = {"session": session}
+    return [
+        (r"/_editor/api/(form|open|check|save|markdown|mark)", EditorApi, options),
+        (r"/_editor/(en|zh)/new", EditorPage, options),
+        (r"/_editor/(en|zh)/edit/([a-z0-9]+(?:-[a-z0-9]+)*)", EditorPage, options),
+        (r"/_editor/static/(.*)", EditorStatic, {"session": session, "path": str(session.root / STATIC_DIR)}),
+    ]
+
+
+def inject(path: str, page: bytes) -> bytes:
+    """Add the "Edit" link (case pages) and the "New case" link (every page) to a preview page's first chunk."""
+    lang = path.lstrip("/").split("/", 1)[0]
+    if lang not in MESSAGE_LANGUAGES or not (body := _BODY.search(page)):
+        return page
+    links = [f'<a class="editor-link" href="/_editor/{lang}/new">{html.escape(_("New case").render(lang))}</a>']
+    if case := _CASE_PAGE.match(path):
+        links.insert(0, f'<a class="editor-link" href="/_editor/{lang}/edit/{case.group(2)}">'
+                        f'{html.escape(_("Edit").render(lang))}</a>')
+    bar = (f'<nav class="editor-bar" aria-label="{html.escape(_("Editor").render(lang))}" style="position:fixed;'
+           'right:.5rem;bottom:.5rem;z-index:1000;display:flex;gap:.5rem">' + "".join(links) + "</nav>")
+    return page[:body.end()] + bar.encode("utf-8") + page[body.end():]
+
+
+class _Guarded(web.RequestHandler):
+    """A handler of the editor: answers only requests whose Host names this machine."""
+
+    session: EditorSession
+
+    def initialize(self, session: EditorSession) -> None:  # type: ignore[override]
+        self.session = session
+
+    def prepare(self) -> None:
+        if not allowed_host(self.request.headers.get("Host"), self.session.host):
+            raise web.HTTPError(403, "Host %r not allowed", self.request.headers.get("Host"))
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Content-Security-Policy", "frame-ancestors 'none'")  # no page of another site frames it
+
+
+class EditorPage(_Guarded):
+    """The editor's page: a case's form, or a new case's."""
+
+    def get(self, lang: str, case_id: str | None = None) -> None:
+        root = self.session.root
+        if case_id is not None:
+            try:
+                editor.open_case(root, case_id)
+            except EditorError as exc:
+                if exc.status == 404:
+                    raise web.HTTPError(404) from None
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header(NO_RELOAD_HEADER, "1")  # a reload would lose what is typed in the form
+        if not (root / TEMPLATES_DIR / PAGE_TEMPLATE).is_file():  # the theme has no editor page
+            self.write(_fallback_page(lang))
+            return
+        self.write(_environment(root, lang).get_template(PAGE_TEMPLATE).render(
+            lang=lang, html_lang=LANGUAGE[lang].html, token=self.session.token, case_id=case_id))
+
+
+def _environment(root: Path, lang: str) -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(root / TEMPLATES_DIR), autoescape=True,
+                             undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"],
+                             trim_blocks=True, lstrip_blocks=True)
+    # Added to the environment at run time by the jinja2.ext.i18n extension, which Jinja's types cannot see.
+    env.install_gettext_translations(load_translations(root, lang), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["_"] = env.globals["gettext"]
+    return env
+
+
+def _fallback_page(lang: str) -> str:
+    title = html.escape(_("Edit case").render(lang))
+    text = html.escape(_("This theme has no editor page (%(file)s).", file=f"templates/{PAGE_TEMPLATE}").render(lang))
+    return (f'<!doctype html>\n<html lang="{LANGUAGE[lang].html}"><head><meta charset="utf-8"><title>{title}</title>'
+            f"</head><body><h1>{title}</h1><p>{text}</p></body></html>\n")
+
+
+class EditorStatic(_Guarded, web.StaticFileHandler):
+    """The editor page's script and style sheet (themes/default/editor/), served by the preview only."""
+
+    def initialize(self, session: EditorSession, path: str) -> None:  # type: ignore[override]
+        self.session = session
+        web.StaticFileHandler.initialize(self, path=path)
+
+    def compute_etag(self) -> None:
+        return None
+
+
+class EditorApi(_Guarded):
+    """The JSON API: POST /_editor/api/<action> with the session's token."""
+
+    lang = "en"
+    body: Any = None
+
+    def prepare(self) -> None:
+        super().prepare()
+        self.lang = current_language()
+        if len(self.request.body) > MAX_REQUEST_BYTES:
+            raise _Refused(413, _("the request is larger than %(size)s bytes", size=f"{MAX_REQUEST_BYTES:,}"))
+        try:
+            self.body = json.loads(self.request.body)
+        except ValueError:  # not JSON, or not UTF-8
+            self.body = None
+        if isinstance(self.body, dict) and self.body.get("lang") in MESSAGE_LANGUAGES:
+            self.lang = self.body["lang"]
+        if not allowed_origin(self.request.headers.get("Origin"), self.session.host):
+            raise _Refused(403, _("requests from other sites are refused"))
+        if not secrets.compare_digest(self.request.headers.get("X-Editor-Token", "").encode(),
+                                      self.session.token.encode()):
+            raise _Refused(403, _("the editor's token is missing or wrong; reload the editor page"))
+        if not self.request.headers.get("Content-Type", "").startswith("application/json") \
+                or not isinstance(self.body, dict):
+            raise _Refused(400, _("the request must be a JSON object"))
+
+    async def post(self, action: str) -> None:
+        # Checking loads the whole project: off the server's loop, so that pages and reloads go on meanwhile.
+        loop = asyncio.get_running_loop()
+        try:
+            answer = await loop.run_in_executor(None, self._answer, action, self.body)
+        except EditorError as exc:
+            self._error(exc.status, exc.message, exc.body)
+            return
+        self._json(200, answer)
+
+    def _answer(self, action: str, body: dict) -> dict:
+        root, lang, draft = self.session.root, self.lang, self.session.draft
+        if action == "form":
+            return editor.form(root, lang)
+        if action == "open":
+            if isinstance(body.get("new"), dict):
+                return editor.new_case(root, body["new"].get("partner"))
+            return editor.open_case(root, editor.case_id_of(f"cases/{body.get('case_id')}.yaml"))
+        if action == "markdown":
+            return {"html": editor.markdown(body.get("text"))}
+        if action == "mark":
+            return editor.mark(root, body.get("file"), body.get("fields"))
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise EditorError(400, _("the case data must be an object of fields"))
+        if action == "check":
+            text, problems = editor.check_data(root, body.get("file"), data, draft=draft)
+            return {"problems": [editor.problem_json(p, lang) for p in problems], "yaml": text}
+        answer = editor.save(root, body.get("file"), data, body.get("version"), as_draft=body.get("draft") is True,
+                             draft=draft)
+        answer["problems"] = [editor.problem_json(p, lang) for p in answer["problems"]]
+        return answer
+
+    def _json(self, status: int, value: dict) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps(value, ensure_ascii=False))
+
+    def _error(self, status: int, message: str, extra: dict[str, Any] | None = None) -> None:
+        value: dict[str, Any] = {"error": render(message, self.lang)}
+        for key, item in (extra or {}).items():
+            value[key] = [editor.problem_json(p, self.lang) for p in item] if key == "problems" else item
+        self._json(status, value)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        refused = kwargs.get("exc_info", (None, None))[1]
+        if isinstance(refused, _Refused):
+            self._error(status_code, refused.message)
+        elif status_code == 403:  # the Host check
+            self._error(403, _("this address is not allowed; open the preview at 127.0.0.1 or localhost"))
+        else:
+            self._error(status_code, _("the editor failed (%(status)d); see the preview's terminal",
+                                       status=status_code))
+
+
+class _Refused(web.HTTPError):
+    """A request the API refuses before reading it: its status and the message to show."""
+
+    def __init__(self, status: int, message: Message):
+        super().__init__(status)
+        self.message = message
