@@ -170,7 +170,7 @@
     if (kind === "group") return drawGroup(field, path, label, depth);
     if (kind === "list") return drawList(field, path, label, depth);
     var wrapper = el("div", { class: "field field-" + kind, id: "w-" + idFor(path), "data-path": path });
-    var helpId = field.help ? idFor(path) + "-help" : null;
+    var helpId = helpText(field, label) ? idFor(path) + "-help" : null;
     var help = helpId ? el("p", { class: "field-help", id: helpId, text: field.help }) : null;
     if (kind === "text" || kind === "markdown") {
       var fieldset = el("fieldset", { class: "bilingual" }, [legend(label, field.required), help]);
@@ -189,6 +189,12 @@
     }
     wrapper.appendChild(el("div", { class: "field-problems", id: idFor(path) + "-problems" }));
     return wrapper;
+  }
+
+  /* The help of a field, unless it only repeats the field's name ("Case study author(s)." under "Case study author(s)"). */
+  function helpText(field, label) {
+    var plain = function (s) { return String(s || "").replace(/[\s.。:：]+/g, "").toLowerCase(); };
+    return field.help && plain(field.help) !== plain(field.label || label) ? field.help : "";
   }
 
   function legend(label, required) {
@@ -259,7 +265,8 @@
     if (code === "zh") column.appendChild(el("div", { class: "translation", id: id + "-translation" }));
     var preview = null;
     if (markdown) {
-      preview = el("div", { class: "markdown-preview", lang: HTML_LANG[code], role: "region",
+      // Focusable: a long preview scrolls, and a keyboard must be able to scroll it.
+      preview = el("div", { class: "markdown-preview", lang: HTML_LANG[code], role: "region", tabindex: "0",
         "aria-label": fill(S.previewOf, { field: label + " · " + name }) });
       column.appendChild(el("div", { class: "preview-label", "aria-hidden": "true", text: S.preview }));
       column.appendChild(preview);
@@ -321,7 +328,7 @@
   }
 
   function drawGroup(field, path, label, depth) {
-    var help = field.help ? el("p", { class: "field-help", text: field.help }) : null;
+    var help = helpText(field, label) ? el("p", { class: "field-help", text: field.help }) : null;
     var inner = field.fields.map(function (f) { return drawField(f, path + "." + f.key, f.label || f.key, depth + 1); });
     var problems = el("div", { class: "field-problems", id: idFor(path) + "-problems" });
     if (depth === 0) {
@@ -337,7 +344,7 @@
   function drawList(field, path, label, depth) {
     var items = get(state.data, path);
     if (!Array.isArray(items)) items = [];
-    var help = field.help ? el("p", { class: "field-help", text: field.help }) : null;
+    var help = helpText(field, label) ? el("p", { class: "field-help", text: field.help }) : null;
     var list = el("ol", { class: "list-items" });
     items.forEach(function (item, index) {
       var itemLabel = fill(S.item, { field: label, number: index + 1 });
