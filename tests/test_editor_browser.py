@@ -226,6 +226,10 @@ def test_a_change_on_disk_is_not_overwritten_and_both_versions_are_shown(preview
     assert path.read_text(encoding="utf-8") == theirs, "the save overwrote the change on disk"
     expect(page.locator("#conflict-disk")).to_contain_text("亚捷隆大学")
     expect(page.locator("#conflict-yours")).to_contain_text("Jagiellonian University in Kraków")
+    # Each side marks the lines the other lacks: the institution's English (changed here), its Chinese (on disk).
+    expect(page.locator("#conflict-disk mark")).to_have_text(["  en: Jagiellonian University\n", "  zh: 亚捷隆大学\n"])
+    expect(page.locator("#conflict-yours mark")).to_have_text(["  en: Jagiellonian University in Kraków\n",
+                                                               "  zh: 雅盖隆大学\n"])
     expect(page.locator("#editor-conflict h2")).to_be_focused()
     page.screenshot(path=str(screenshots / "conflict-1280.png"), full_page=False)
 
@@ -253,8 +257,9 @@ def test_a_stale_translation_shows_the_english_diff_and_can_be_marked(preview, p
     expect(zh).to_have_class(re.compile(r"\bstale\b"))
     expect(zh.locator("del")).to_contain_text("Proof of concept")
     expect(zh.locator("ins")).to_contain_text("Proof-of-concept")
-    zh.scroll_into_view_if_needed()
-    zh.screenshot(path=str(screenshots / "stale-translation-1280.png"))
+    field = page.locator("#w-" + fid("profile.name")[1:])
+    field.scroll_into_view_if_needed()
+    field.screenshot(path=str(screenshots / "stale-translation-1280.png"))
 
     zh.locator("button.mark-translated").click()
     expect(zh).not_to_have_class(re.compile(r"\bstale\b"))

@@ -50,6 +50,8 @@
     };
   }
   function idFor(path) { return "f-" + path.replace(/\./g, "--"); }
+  /* The server names fields as validate does, "profile.keywords[2].en"; the form's paths are "profile.keywords.2.en". */
+  function norm(path) { return String(path || "").replace(/\[(\d+)\]/g, ".$1"); }
   function get(obj, path) {
     return path.split(".").reduce(function (o, k) { return o === undefined || o === null ? undefined : o[k]; }, obj);
   }
@@ -483,7 +485,7 @@
 
   /* The nearest drawn field for a problem's dotted path: the input itself, else the field or group around it. */
   function placeFor(path) {
-    var keys = (path || "").split(".");
+    var keys = norm(path).split(".");
     while (keys.length && keys[0]) {
       var id = idFor(keys.join("."));
       var input = document.getElementById(id);
@@ -532,7 +534,7 @@
       list.appendChild(el("li", { class: "problem-" + problem.severity }, [
         el("a", { href: "#" + (target ? target.id : place.box.id), onclick: function (event) {
           if (target) { event.preventDefault(); target.focus(); target.scrollIntoView({ block: "center" }); }
-        } }, [el("strong", { text: kind + SEP }), (problem.field ? problem.field + DASH : "") + problem.message])
+        } }, [el("strong", { text: kind + SEP }), nameOf(place, problem.field) + DASH + problem.message])
       ]));
     });
     var count = errors().length, warnings = state.problems.length - count;
@@ -582,8 +584,8 @@
       box.textContent = "";
       box.parentNode.classList.remove("stale");
     });
-    Object.keys(state.translation || {}).forEach(function (path) {
-      var entry = state.translation[path];
+    Object.keys(state.translation || {}).forEach(function (key) {
+      var entry = state.translation[key], path = norm(key);
       var box = document.getElementById(idFor(path + ".zh") + "-translation");
       // "translated" (or "fresh"): nothing to say; "missing": no Chinese yet, its problem says so already.
       if (!box || !entry || /^(translated|fresh|missing)$/.test(entry.state)) return;
@@ -596,8 +598,21 @@
         box.appendChild(el("p", { class: "translation-note quiet", text: S.untranslated }));
       }
       box.appendChild(el("button", { type: "button", class: "mark-translated", "aria-label": fill(S.markTranslatedOf, { field: label }),
-        text: S.markTranslated, onclick: function () { mark(path, label); } }));
+        text: S.markTranslated, onclick: function () { mark(key, path, label); } }));
     });
+  }
+
+  /* The name a problem's field has on the form: "HEI name · English", "Key words, item 1". */
+  function nameOf(place, fallback) {
+    var wrapper = place.wrapper;
+    if (!wrapper) return fallback || "";
+    var own = wrapper.querySelector(":scope > label, :scope > fieldset > legend, :scope > legend, :scope > section > h2, :scope > h2");
+    var text = own ? own.firstChild.textContent : fallback;
+    if (wrapper.classList.contains("language")) {
+      var outer = wrapper.closest("fieldset").querySelector("legend");
+      text = outer.firstChild.textContent + " · " + own.lastChild.textContent;
+    }
+    return text;
   }
 
   function labelOf(path) {
@@ -606,8 +621,8 @@
     return legendNode ? legendNode.firstChild.textContent : path;
   }
 
-  function mark(path, label) {
-    api("mark", { file: state.file, fields: [path] }).then(function (answer) {
+  function mark(key, path, label) {
+    api("mark", { file: state.file, fields: [key] }).then(function (answer) {
       if (answer.status !== 200) { say(fill(S.markFailed, { error: answer.body.error || answer.status })); return; }
       state.translation = answer.body.translation || {};
       showTranslation();
@@ -664,13 +679,15 @@
   function showConflict(conflict) {
     var box = document.getElementById("editor-conflict");
     box.textContent = "";
-    var yours = el("pre", { id: "conflict-yours", tabindex: "0", "aria-labelledby": "conflict-yours-title" }, [conflict.yours]);
+    var yours = el("pre", { id: "conflict-yours", tabindex: "0", "aria-labelledby": "conflict-yours-title" },
+      linesOf(conflict.yours, conflict.disk));
     var copyStatus = el("p", { class: "conflict-copy-status", role: "status" });
     box.appendChild(el("h2", { id: "editor-conflict-title", tabindex: "-1", text: S.conflictTitle }));
-    box.appendChild(el("p", { text: S.conflictText }));
+    box.appendChild(el("p", { text: S.conflictText + SEP + S.conflictHighlight }));
     box.appendChild(el("div", { class: "conflict-versions" }, [
       el("div", {}, [el("h3", { id: "conflict-disk-title", text: S.conflictDisk }),
-        el("pre", { id: "conflict-disk", tabindex: "0", "aria-labelledby": "conflict-disk-title" }, [conflict.disk])]),
+        el("pre", { id: "conflict-disk", tabindex: "0", "aria-labelledby": "conflict-disk-title" },
+          linesOf(conflict.disk, conflict.yours))]),
       el("div", {}, [el("h3", { id: "conflict-yours-title", text: S.conflictYours }), yours])
     ]));
     box.appendChild(el("div", { class: "editor-actions" }, [
@@ -696,6 +713,18 @@
     box.hidden = false;
     box.querySelector("h2").focus();
   }
+  /* The lines of `text`, those the other version lacks marked, so that the difference is found at a glance. */
+  function linesOf(text, other) {
+    var count = {};
+    other.split("\n").forEach(function (line) { count[line] = (count[line] || 0) + 1; });
+    return text.split("\n").map(function (line, i, all) {
+      var shared = count[line] > 0;
+      if (shared) count[line] -= 1;
+      var end = i < all.length - 1 ? "\n" : "";
+      return shared ? document.createTextNode(line + end) : el("mark", { class: "line-differs" }, [line + end]);
+    });
+  }
+
   function hideConflict() {
     var box = document.getElementById("editor-conflict");
     box.hidden = true;
