@@ -68,8 +68,10 @@ def inject(path: str, page: bytes) -> bytes:
     if case := _CASE_PAGE.match(path):
         links.insert(0, f'<a class="editor-link" href="/_editor/{lang}/edit/{case.group(2)}">'
                         f'{html.escape(_("Edit").render(lang))}</a>')
-    bar = (f'<nav class="editor-bar" aria-label="{html.escape(_("Editor").render(lang))}" style="position:fixed;'
-           'right:.5rem;bottom:.5rem;z-index:1000;display:flex;gap:.5rem">' + "".join(links) + "</nav>")
+    # The bar's look is the theme's (editor/links.css); the stylesheet link comes with it, so that built pages
+    # never refer to the editor.
+    bar = ('<link rel="stylesheet" href="/_editor/static/links.css">'
+           f'<nav class="editor-bar" aria-label="{html.escape(_("Editor").render(lang))}">' + "".join(links) + "</nav>")
     return page[:body.end()] + bar.encode("utf-8") + page[body.end():]
 
 
