@@ -208,6 +208,46 @@ def test_editing_one_field_changes_only_that_field_s_lines(preview, project, tab
     assert changed == ["-  en: Poland", "+  en: Republic of Poland"], diff
 
 
+# --- a case with errors: only a draft ------------------------------------------------------------------------
+
+def test_a_case_with_errors_is_saved_only_as_a_draft_until_they_are_fixed(preview, project, tab):
+    page = tab().page
+    page.goto(preview.url + f"_editor/en/edit/{CASE}")
+    page.wait_for_selector("#editor-form:not([hidden])")
+    before = (project / "cases" / f"{CASE}.yaml").read_bytes()
+    page.fill(fid("country.en"), "")
+    wait_checked(page)
+    # The problem is next to its field, tied to the input, and in the summary with a link to the field.
+    problem_id = page.get_attribute(fid("country.en"), "aria-describedby").split()[-1]
+    expect(page.locator(f"#{problem_id}")).to_be_visible()
+    assert page.get_attribute(fid("country.en"), "aria-invalid") == "true"
+    assert page.locator(f"#w-{fid('country.en')[1:]} #{problem_id}").count() == 1
+    page.click(f"#editor-summary-list a[href='{fid('country.en')}']")
+    expect(page.locator(fid("country.en"))).to_be_focused()
+    expect(page.locator("#editor-save")).to_be_disabled()
+    expect(page.locator("#editor-remaining")).to_contain_text("1 problem(s) remain")
+
+    page.click("#editor-save-draft")
+    expect(page.locator("#editor-status")).to_contain_text(f"Saved as a draft: drafts/{CASE}.yaml")
+    assert (project / "cases" / f"{CASE}.yaml").read_bytes() == before
+    assert (project / "drafts" / f"{CASE}.yaml").is_file()
+
+    page.reload()  # the draft is what opens now, and the page says so
+    page.wait_for_selector("#editor-form:not([hidden])")
+    expect(page.locator("#editor-status")).to_contain_text("saved draft")
+    expect(page.locator(fid("country.en"))).to_have_value("")
+    page.fill(fid("country.en"), "Poland")
+    wait_checked(page)
+    page.click("#editor-save")
+    expect(page.locator("#editor-status")).to_contain_text(f"Saved cases/{CASE}.yaml")
+    assert not (project / "drafts" / f"{CASE}.yaml").exists()
+    # Back to the text it had, but for the field that went through the draft (its quoting may follow the draft's).
+    after = (project / "cases" / f"{CASE}.yaml").read_text(encoding="utf-8").splitlines()
+    changed = [(old, new) for old, new in zip(before.decode("utf-8").splitlines(), after) if old != new]
+    assert len(after) == len(before.decode("utf-8").splitlines()) and len(changed) <= 1, changed
+    assert yaml.safe_load("\n".join(after)) == yaml.safe_load(before)
+
+
 # --- a change on disk while the form is open ------------------------------------------------------------------
 
 def test_a_change_on_disk_is_not_overwritten_and_both_versions_are_shown(preview, project, tab, screenshots):
