@@ -163,15 +163,20 @@ def _safe(root: Path, path: Path) -> Path:
     """Return `path` when writing it stays inside the project: its folder no link out, itself no link, a plain file."""
     folder = Path(os.path.realpath(path.parent))
     if not folder.is_relative_to(root) or folder != root / path.parent.name:
-        raise EditorError(403, _("%(file)s leads out of the project through a link", file=display_path(path, root)))
+        raise EditorError(403, _("%(file)s leads out of the project through a link", file=_shown(root, path)))
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
         return path
     if not stat.S_ISREG(mode):
         raise EditorError(403, _("%(file)s is not a plain file (a link, a folder or a device)",
-                                 file=display_path(path, root)))
+                                 file=_shown(root, path)))
     return path
+
+
+def _shown(root: Path, path: Path) -> str:
+    """Return a path of the project as written from its root (not where a link leads)."""
+    return path.relative_to(root).as_posix()
 
 
 def _places(root: Path, case_id: str) -> tuple[Path, Path]:
@@ -274,7 +279,9 @@ def _scaffold(root: Path, data: dict) -> str:
     partner, case_id, section = (str(data.get(k) or "") for k in ("partner", "id", "section"))
     if partner not in {p.id for p in guide.partners}:
         return ""
-    return render_case(guide, partner, case_id or "new-case", section or "1.1.1")
+    text = render_case(guide, partner, case_id or "new-case", section or "1.1.1")
+    # Its empty `|` blocks hold an indented blank line to type on; a form's text needs none.
+    return re.sub(r" +$", "", text, flags=re.M)
 
 
 # --- data → text --------------------------------------------------------------------------------
@@ -303,41 +310,122 @@ def _fresh(value: Any) -> Any:
     return value
 
 
-def _merge(old: Any, new: Any) -> Any:
-    """Return `new` written onto the round-trip value `old`: what is equal stays as it was written."""
+def _merge(old: Any, new: Any, model: type[BaseModel] | None = models.Case) -> Any:
+    """Return `new` written onto the round-trip value `old`: what is equal stays as it was written.
+
+    A key that appears goes where the model's field order puts it; the blank lines and
+    comments after the last item of a list or mapping stay at its end as it grows or shrinks.
+    """
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import PlainScalarString
 
     if isinstance(new, dict):
         if not isinstance(old, CommentedMap):
             return _fresh(new)
+        last, order = _last_key(old), list(model.model_fields) if model else []
+        trailing = _take_trailing(old) if last not in new or any(k not in old for k in new) else None
         for key in [k for k in old if k not in new]:
             del old[key]
-        previous = None
         for key, value in new.items():
             if key in old:
-                old[key] = _merge(old[key], value)
-            else:  # after the key before it in the form's order, which is the model's
-                at = list(old).index(previous) + 1 if previous in old else 0
-                old.insert(at, key, _fresh(value))
-            previous = key
+                # An empty value that gets items: the blank lines after its line go after its last item.
+                grows = not _end_places(old[key]) and isinstance(value, (dict, list)) and bool(value)
+                moved = _split_off(old.ca.items.get(key), 2) if grows else None
+                old[key] = _merge(old[key], value, _submodel(model, key))
+                _put_trailing(old[key], moved)
+            else:
+                before = [k for k in order[:order.index(key)] if k in old] if key in order else list(old)
+                old.insert(list(old).index(before[-1]) + 1 if before else 0, key, _fresh(value))
+        _put_trailing(old, trailing)
         return old
     if isinstance(new, list):
         if not isinstance(old, CommentedSeq):
             return _fresh(new)
+        trailing = _take_trailing(old) if len(new) != len(old) else None
         del old[len(new):]
         for i, value in enumerate(new):
             if i < len(old):
-                old[i] = _merge(old[i], value)
+                old[i] = _merge(old[i], value, model)  # a list's model is its items' (see _submodel)
             else:
                 old.append(_fresh(value))
+        _put_trailing(old, trailing)
         return old
     if isinstance(new, str):
         if old is not None and not isinstance(old, (bool, dict, list)) and str(old).strip() == new.strip():
             return old  # the same text (a `|` block's final line break, a year written as a number)
-        return styled(old if isinstance(old, str) else None, new)
+        # An empty text is a placeholder (the scaffold's `""` and `|`): the new text takes its own style.
+        value = styled(old if isinstance(old, str) and old else None, new)
+        return PlainScalarString(value) if type(value) is str else value  # a plain str would keep the old quotes
     if type(old) is type(new) and old == new:
         return old
     return new
+
+
+def _submodel(model: type[BaseModel] | None, key: str) -> type[BaseModel] | None:
+    """Return the model of the field `key` of `model` (of its items, for a list), if it is one."""
+    if model is None:
+        return None
+    annotation: Any = getattr(model.model_fields.get(key), "annotation", None)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        annotation = next((a for a in typing.get_args(annotation) if a is not type(None)), None)
+    if typing.get_origin(annotation) is list:
+        annotation = typing.get_args(annotation)[0]
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def _last_key(node: Any) -> Any:
+    return next(reversed(list(node)), None) if isinstance(node, dict) else None
+
+
+def _end_places(node: Any) -> list[tuple[Any, Any, int]]:
+    """Return where a comment after the last value inside `node` can be kept, outermost first."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    places = []
+    while isinstance(node, (CommentedMap, CommentedSeq)) and len(node):
+        key = _last_key(node) if isinstance(node, CommentedMap) else len(node) - 1
+        places.append((node, key, 2 if isinstance(node, CommentedMap) else 0))
+        node = node[key]
+    return places
+
+
+def _take_trailing(node: Any) -> Any:
+    """Remove and return the blank lines and comment lines after the last value inside `node` (not its line's comment)."""
+    for holder, key, slot in reversed(_end_places(node)):
+        entry = holder.ca.items.get(key)
+        if entry and len(entry) > slot and entry[slot] is not None:
+            return _split_off(entry, slot)
+    return None
+
+
+def _split_off(entry: list | None, slot: int) -> Any:
+    """Return the lines after the first of a comment entry's token, leaving the first (the value's own comment)."""
+    import copy
+
+    token = entry[slot] if entry and len(entry) > slot else None
+    if entry is None or token is None:
+        return None
+    head, _, rest = token.value.partition("\n")
+    if not rest:
+        return None
+    entry[slot] = copy.copy(token)
+    entry[slot].value = head + "\n"
+    moved = copy.copy(token)
+    moved.value = "\n" + rest
+    return moved
+
+
+def _put_trailing(node: Any, token: Any) -> None:
+    """Put the lines `_take_trailing` took after the last value inside `node`."""
+    places = _end_places(node)
+    if token is None or not places:
+        return
+    holder, key, slot = places[-1]
+    entry = holder.ca.items.setdefault(key, [None, None, None, None])
+    if entry[slot] is None:
+        entry[slot] = token
+    else:
+        entry[slot].value = entry[slot].value.rstrip("\n") + token.value
 
 
 # --- checking -----------------------------------------------------------------------------------
@@ -418,7 +506,7 @@ def save(root: Path, file: object, data: dict, known_version: object, *, as_draf
                 from None
         if not errors and draft_file.exists():
             draft_file.unlink()
-    return {"saved": display_path(target, root), "version": version(body), "draft": bool(errors),
+    return {"saved": _shown(root, target), "version": version(body), "draft": bool(errors),
             "problems": problems}
 
 
