@@ -29,7 +29,6 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 CASE = "ju-proof-of-concept-grants"
 PHONE, DESKTOP = (360, 740), (1280, 900)
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-SAVED = re.compile(r"Saved cases/")
 
 
 def fid(path: str) -> str:
