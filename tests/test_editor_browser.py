@@ -209,7 +209,7 @@ def test_editing_one_field_changes_only_that_field_s_lines(preview, project, tab
 
 # --- a case with errors: only a draft ------------------------------------------------------------------------
 
-def test_a_case_with_errors_is_saved_only_as_a_draft_until_they_are_fixed(preview, project, tab):
+def test_a_case_with_errors_is_saved_only_as_a_draft_until_they_are_fixed(preview, project, tab, screenshots):
     page = tab().page
     page.goto(preview.url + f"_editor/en/edit/{CASE}")
     page.wait_for_selector("#editor-form:not([hidden])")
@@ -225,6 +225,7 @@ def test_a_case_with_errors_is_saved_only_as_a_draft_until_they_are_fixed(previe
     expect(page.locator(fid("country.en"))).to_be_focused()
     expect(page.locator("#editor-save")).to_be_disabled()
     expect(page.locator("#editor-remaining")).to_contain_text("1 problem(s) remain")
+    page.locator("#w-" + fid("country")[1:]).screenshot(path=str(screenshots / "problem-at-its-field-1280.png"))
 
     page.click("#editor-save-draft")
     expect(page.locator("#editor-status")).to_contain_text(f"Saved as a draft: drafts/{CASE}.yaml")
@@ -271,6 +272,8 @@ def test_a_change_on_disk_is_not_overwritten_and_both_versions_are_shown(preview
                                                                "  zh: 雅盖隆大学\n"])
     expect(page.locator("#editor-conflict h2")).to_be_focused()
     page.screenshot(path=str(screenshots / "conflict-1280.png"), full_page=False)
+    violations = axe_violations(page)
+    assert not violations, [(v["id"], [n["target"] for n in v["nodes"]][:5]) for v in violations]
 
     page.click("#conflict-reload")
     expect(conflict).to_be_hidden()
@@ -299,6 +302,8 @@ def test_a_stale_translation_shows_the_english_diff_and_can_be_marked(preview, p
     field = page.locator("#w-" + fid("profile.name")[1:])
     field.scroll_into_view_if_needed()
     field.screenshot(path=str(screenshots / "stale-translation-1280.png"))
+    violations = axe_violations(page)
+    assert not violations, [(v["id"], [n["target"] for n in v["nodes"]][:5]) for v in violations]
 
     zh.locator("button.mark-translated").click()
     expect(zh).not_to_have_class(re.compile(r"\bstale\b"))
@@ -330,9 +335,10 @@ def test_the_form_is_axe_clean_and_fits_a_phone(preview, tab, screenshots, lang)
             assert not watched.errors, watched.errors
 
 
-def test_a_new_case_page_is_axe_clean_with_its_problems_shown(preview, tab, screenshots):
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_new_case_page_is_axe_clean_with_its_problems_shown(preview, tab, screenshots, scheme):
     for lang in ("en", "zh"):
-        page = tab(PHONE).page
+        page = tab(PHONE, scheme).page
         page.goto(preview.url + f"_editor/{lang}/new")
         page.click("#editor-start button[type=submit]")
         page.wait_for_selector("#editor-form:not([hidden])")
@@ -345,7 +351,7 @@ def test_a_new_case_page_is_axe_clean_with_its_problems_shown(preview, tab, scre
         assert any(page.locator(f"#{i}.problem").count() for i in described)
         violations = axe_violations(page)
         assert not violations, [(v["id"], [n["target"] for n in v["nodes"]][:5]) for v in violations]
-        page.screenshot(path=str(screenshots / f"new-{lang}-360.png"), full_page=False)
+        page.screenshot(path=str(screenshots / f"new-{lang}-360-{scheme}.png"), full_page=False)
 
 
 def test_keyboard_alone_reorders_a_list(preview, tab):
