@@ -33,7 +33,7 @@ from .markup import render_markdown
 from .messages import FIELD_LABELS, Message, _, render
 from .paths import CASES_DIR, DRAFTS_DIR
 from .problems import ContentError, Problem, display_path
-from .yamlsource import load_yaml
+from .yamlsource import MAX_DEPTH, load_yaml
 
 MAX_REQUEST_BYTES = 1024 * 1024
 _FILE = re.compile(r"^(?:cases|drafts)/([a-z0-9]+(?:-[a-z0-9]+)*)\.yaml$")
@@ -290,11 +290,21 @@ def yaml_text(text: str, data: dict) -> str:
     """Return the YAML text of `data` written onto the file's `text`: untouched lines, comments and quotes kept."""
     if not isinstance(data, dict):
         raise EditorError(400, _("the case data must be an object of fields"))
+    if _depth(data) > MAX_DEPTH:
+        raise EditorError(400, _("the case data is nested more than %(depth)d levels deep", depth=MAX_DEPTH))
     if not text.strip():
         from .exchange import dump_yaml
 
         return dump_yaml(round_trip_yaml(), _fresh(data))
     return edit_text(text, lambda document: _merge(document, data))
+
+
+def _depth(value: Any, limit: int = MAX_DEPTH + 1) -> int:
+    """Return how deep `value` nests (counting no further than `limit`)."""
+    if limit <= 0 or not isinstance(value, (dict, list)):
+        return 0
+    items = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(item, limit - 1) for item in items), default=0)
 
 
 def _fresh(value: Any) -> Any:

@@ -154,7 +154,7 @@ class EditorApi(_Guarded):
             raise _Refused(413, _("the request is larger than %(size)s bytes", size=f"{MAX_REQUEST_BYTES:,}"))
         try:
             self.body = json.loads(self.request.body)
-        except ValueError:  # not JSON, or not UTF-8
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond what Python parses
             self.body = None
         if isinstance(self.body, dict) and self.body.get("lang") in MESSAGE_LANGUAGES:
             self.lang = self.body["lang"]

@@ -57,6 +57,9 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, draft: bool 
         log.info("%s", _("serving %(url)s — edit files under %(folders)s; Ctrl+C to stop",
                          url=f"{preview.url}{'zh' if current_language() == 'zh' else 'en'}/",
                          folders=", ".join(WATCHED)).render())
+        if preview.editor:
+            log.info("%s", _("case editor: %(url)s — or the Edit link of any case page",
+                             url=f"{preview.url}_editor/{'zh' if current_language() == 'zh' else 'en'}/new").render())
         preview.server.serve_forever()
     finally:
         preview.close()

@@ -475,6 +475,18 @@ def test_a_body_that_is_not_a_json_object_is_refused(preview: Preview, raw: byte
     case()
 
 
+def test_data_nested_too_deep_is_refused(preview: Preview):
+    body = _save_body(preview)
+    case = _untouched(preview.root / FILE)
+    deeper_than_python_parses = b'{"lang": "en", "data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    status, answer = post(preview, "save", None, raw=deeper_than_python_parses)
+    assert status == 400 and answer["error"] == "the request must be a JSON object"
+    body["data"]["country"] = json.loads("[" * 60 + "]" * 60)
+    status, answer = post(preview, "save", body)
+    assert status == 400 and answer["error"] == "the case data is nested more than 40 levels deep"
+    case()
+
+
 def test_yaml_tags_in_the_data_are_text_never_evaluated(preview: Preview, tmp_path: Path):
     marker = tmp_path / "evaluated"
     payload = f"!!python/object/apply:os.system ['touch {marker}']"
