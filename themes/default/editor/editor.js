@@ -68,6 +68,8 @@
   function copy(value) { return value === undefined ? undefined : JSON.parse(JSON.stringify(value)); }
   var HTML_LANG = { en: "en", zh: "zh-CN" };
   var SEP = LANG === "zh" ? "" : " ", DASH = LANG === "zh" ? "——" : " — ";  // Chinese takes no spaces
+  var LIST_SEP = LANG === "zh" ? "，" : " · ";
+  var AROUND = S.fieldLanguage.split("{language}");  // what the label of one language's box says around its name
 
   /* --- the server ------------------------------------------------------------------------------------------- */
   function api(name, body) {
@@ -260,7 +262,9 @@
     input.value = value;
     describe(input, helpId);
     var column = el("div", { class: "language language-" + code, id: "w-" + id, "data-path": inputPath }, [
-      el("label", { for: id, class: "language-label" }, [el("span", { class: "visually-hidden", text: label + " · " }), name]),
+      el("label", { for: id, class: "language-label" }, [
+        el("span", { class: "visually-hidden", text: fill(AROUND[0], { field: label }) }), name,
+        AROUND[1] ? el("span", { class: "visually-hidden", text: fill(AROUND[1], { field: label }) }) : null]),
       input,
       el("div", { class: "field-problems", id: id + "-problems" })
     ]);
@@ -269,7 +273,7 @@
     if (markdown) {
       // Focusable: a long preview scrolls, and a keyboard must be able to scroll it.
       preview = el("div", { class: "markdown-preview", lang: HTML_LANG[code], role: "region", tabindex: "0",
-        "aria-label": fill(S.previewOf, { field: label + " · " + name }) });
+        "aria-label": fill(S.previewOf, { field: fill(S.fieldLanguage, { field: label, language: name }) }) });
       column.appendChild(el("div", { class: "preview-label", "aria-hidden": "true", text: S.preview }));
       column.appendChild(preview);
       renderPreview(preview, value);
@@ -548,7 +552,7 @@
         })));
       summary.insertBefore(generalBox, list);
     }
-    title.textContent = count ? fill(S.problemsRemain, { count: count }) + (warnings ? " · " + fill(S.warningsRemain, { count: warnings }) : "")
+    title.textContent = count ? fill(S.problemsRemain, { count: count }) + (warnings ? LIST_SEP + fill(S.warningsRemain, { count: warnings }) : "")
       : warnings ? S.noProblems + " " + fill(S.warningsRemain, { count: warnings }) : S.noProblems;
     summary.classList.toggle("clean", count === 0);
     var save = document.getElementById("editor-save"), draft = document.getElementById("editor-save-draft");
@@ -610,7 +614,7 @@
     var text = own ? own.firstChild.textContent : fallback;
     if (wrapper.classList.contains("language")) {
       var outer = wrapper.closest("fieldset").querySelector("legend");
-      text = outer.firstChild.textContent + " · " + own.lastChild.textContent;
+      text = fill(S.fieldLanguage, { field: outer.firstChild.textContent, language: own.childNodes[1].textContent });
     }
     return text;
   }
