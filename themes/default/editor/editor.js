@@ -289,11 +289,14 @@
 
   function renderPreview(node, text) {
     if (!text.trim()) {
+      node.asked = (node.asked || 0) + 1;
       node.textContent = "";
       node.appendChild(el("p", { class: "preview-empty", text: S.previewEmpty }));
       return;
     }
+    var asked = (node.asked = (node.asked || 0) + 1);
     api("markdown", { text: text }).then(function (answer) {
+      if (asked !== node.asked) return;  // a newer text is being rendered: an older answer must not replace it
       // The server renders and sanitises exactly as the site does, so its HTML is safe to show.
       if (answer.status === 200) node.innerHTML = answer.body.html;
     });
