@@ -180,7 +180,11 @@ def test_a_new_case_made_in_the_form_is_saved_shown_and_valid(preview, project, 
     page.click("#editor-status a")  # "See the case in the preview"
     page.wait_for_url("**/en/cases/ju-test-grants/")
     page.wait_for_selector("h1:has-text('Small grants that test an idea')", timeout=30_000)
-    assert page.locator("main li:has-text('a patent filing')").count() == 1
+    # The preview may still reload the page once its rebuild ends: expect() waits for the text, count() would not.
+    expect(page.locator("main li", has_text="a patent filing")).to_have_count(1)
+    page.goto(preview.url + "zh/cases/ju-test-grants/")
+    expect(page.locator("h1")).to_have_text("检验想法的小额资助")
+    expect(page.locator("main li", has_text="专利申请")).to_have_count(1)
     assert not watched.errors, watched.errors
 
     validate = subprocess.run([sys.executable, "-m", "site_builder", "validate"], cwd=project, capture_output=True,
@@ -193,7 +197,8 @@ def test_a_new_case_made_in_the_form_is_saved_shown_and_valid(preview, project, 
 def test_editing_one_field_changes_only_that_field_s_lines(preview, project, tab):
     page = tab().page
     page.goto(preview.url + f"en/cases/{CASE}/")
-    page.click(f"a.editor-link[href='/_editor/en/edit/{CASE}']")
+    page.focus(f"a.editor-link[href='/_editor/en/edit/{CASE}']")  # the bar's link, reached and followed by keyboard
+    page.keyboard.press("Enter")
     page.wait_for_selector("#editor-form:not([hidden])")
     wait_checked(page)
     page.fill(fid("country.en"), "Republic of Poland")
