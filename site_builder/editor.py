@@ -39,51 +39,8 @@ MAX_REQUEST_BYTES = 1024 * 1024
 _FILE = re.compile(r"^(?:cases|drafts)/([a-z0-9]+(?:-[a-z0-9]+)*)\.yaml$")
 _SAVING = threading.Lock()  # one save or mark at a time: each reads, checks and writes the same files
 
-# Every string the page shows that is not a field's label or help, in the editor's language.
-UI_LABELS: dict[str, Message] = {
-    "title_edit": _("Edit case"),
-    "title_new": _("New case"),
-    "edit": _("Edit"),
-    "new_case": _("New case"),
-    "save": _("Save"),
-    "save_draft": _("Save as draft"),
-    "saving": _("Saving…"),
-    "saved": _("Saved"),
-    "saved_draft": _("Saved as a draft in drafts/; fix what remains to publish it"),
-    "checking": _("Checking…"),
-    "no_problems": _("No problems"),
-    "problems": _("Problems to fix"),
-    "remaining": _("%(count)s problem(s) remain"),
-    "error": _("error"),
-    "warning": _("warning"),
-    "english": _("English"),
-    "chinese": _("Chinese"),
-    "preview": _("Preview"),
-    "add": _("Add"),
-    "remove": _("Remove"),
-    "move_up": _("Move up"),
-    "move_down": _("Move down"),
-    "year": _("Year"),
-    "month": _("Month"),
-    "day": _("Day"),
-    "required": _("required"),
-    "optional": _("optional"),
-    "choose": _("Choose…"),
-    "partner": _("Partner"),
-    "create": _("Create"),
-    "conflict": _("The file changed on disk since you opened it; nothing was saved"),
-    "on_disk": _("On disk now"),
-    "yours": _("Your version"),
-    "reload": _("Open the version on disk"),
-    "state_new": _("not translated"),
-    "state_stale": _("the English changed since this translation"),
-    "state_translated": _("translated"),
-    "changes_since": _("Changes to the English since the translation"),
-    "mark_translated": _("Mark as translated"),
-    "view_page": _("View the page"),
-}
 _REGIONS = {"EU": _("EU"), "China": _("China")}
-_MORE_LABELS = {"name_zh": _("Name in Chinese characters"), "en": _("English"), "zh": _("Chinese")}
+_MORE_LABELS = {"name_zh": _("Name in Chinese characters")}  # fields the guide's template does not name
 
 
 class EditorError(Exception):
@@ -105,8 +62,7 @@ def form(root: Path, lang: str) -> dict:
         "partner": [{"value": p.id, "label": p.name.get(lang) or p.name.en} for p in guide.partners],
         "themes": [{"value": t.id, "label": t.name.get(lang) or t.name.en} for t in guide.themes],
     }
-    return {"lang": lang, "labels": {key: text.render(lang) for key, text in UI_LABELS.items()},
-            "fields": _fields(models.Case, (), lang, choices)}
+    return {"lang": lang, "fields": _fields(models.Case, (), lang, choices)}
 
 
 def _fields(model: type[BaseModel], path: tuple[str, ...], lang: str, choices: dict[str, list]) -> list[dict]:

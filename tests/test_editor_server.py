@@ -103,7 +103,6 @@ def test_the_form_has_every_field_of_the_case_model_with_labels_help_and_kinds(p
     assert {f["key"]: f["kind"] for f in fields["contact"]["fields"]}["email"] == "email"
     authors = {f["key"]: f for f in fields["authors"]["item"]["fields"]}
     assert authors["name"]["kind"] == "string" and authors["role"]["kind"] == "text"
-    assert form["labels"]["save"] == "保存"
     english = editor.form(project.resolve(), "en")
     assert {f["key"]: f for f in english["fields"]}["institution"]["label"] == "HEI name"
 
@@ -129,6 +128,19 @@ def test_check_gives_exactly_the_problems_validate_gives(bad: str, project: Path
         expected = _validate_lines(root, capsys, lang, "cases/small-case.yaml")
         assert [p.render(lang) for p in problems] == expected
     assert problems, "every bad case has a problem"
+
+
+@pytest.mark.parametrize("bad", ["15-missing-chinese.yaml", "16-missing-english.yaml", "31-empty-value.yaml"])
+def test_check_in_a_draft_preview_gives_what_validate_draft_gives(bad: str, project: Path, capsys, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    root = project.resolve()
+    text = (BAD_CASES / bad).read_text(encoding="utf-8")
+    problems = editor.check(root, "small-case", text, draft=True)
+    (root / "cases" / "small-case.yaml").write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    main(["--project", str(root), "validate", "--draft"])
+    expected = [line for line in capsys.readouterr().err.splitlines() if line.startswith("cases/small-case.yaml:")]
+    assert [p.render("en") for p in problems] == expected and problems
 
 
 def test_check_of_an_unchanged_case_is_clean_and_its_text_is_the_file(project: Path):
@@ -172,6 +184,44 @@ def test_editing_one_field_changes_only_that_fields_lines(project: Path):
                        "+    en: Proof of concept grants at the Jagiellonian University"]
 
 
+def _stripped(value: object) -> object:
+    """Return data with its texts stripped, as the models read them."""
+    if isinstance(value, dict):
+        return {k: _stripped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stripped(v) for v in value]
+    return value.strip() if isinstance(value, str) else value
+
+
+def test_an_edit_of_any_text_of_any_real_case_changes_only_its_own_lines(tmp_path: Path):
+    import copy
+    import difflib
+
+    from site_builder.yamlsource import load_yaml
+
+    edits = 0
+    for path in sorted((Path(__file__).resolve().parent.parent / "cases").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        document = load_yaml(path, path.name)
+        assert editor.yaml_text(text, document.data) == text  # nothing changed: every byte kept
+        for field in [f for f in document.scalars if f and f[-1] in ("en", "zh")][::9]:
+            data = copy.deepcopy(document.data)
+            node = data
+            for part in field[:-1]:
+                node = node[part]
+            node[field[-1]] = (node[field[-1]] or "").rstrip("\n") + " edited"
+            written = editor.yaml_text(text, data)
+            _style, first, last = document.scalars[field]
+            for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, text.splitlines(), written.splitlines(),
+                                                                autojunk=False).get_opcodes():
+                assert tag == "equal" or (first - 1 <= i1 and i2 <= last + 1), (path.name, field)
+            again = tmp_path / "again.yaml"
+            again.write_text(written, encoding="utf-8")
+            assert _stripped(load_yaml(again, "again.yaml").data) == _stripped(data)  # a `|` block ends in a line break
+            edits += 1
+    assert edits > 100
+
+
 def test_lists_grow_shrink_and_keys_come_and_go_with_the_rest_of_the_file_kept(project: Path):
     root = _committed(project).resolve()
     opened = editor.open_case(root, CASE)
@@ -193,6 +243,11 @@ def test_lists_grow_shrink_and_keys_come_and_go_with_the_rest_of_the_file_kept(p
     assert after["target_groups_detail"]["en"] == "First paragraph.\n\nSecond paragraph.\n"
     after["target_groups_detail"] = data["target_groups_detail"]
     assert after == data
+    reordered = editor.open_case(root, CASE)
+    authors = reordered["data"]["authors"]
+    authors.reverse()
+    editor.save(root, FILE, reordered["data"], reordered["version"], as_draft=False)
+    assert [a["name"] for a in editor.open_case(root, CASE)["data"]["authors"]] == ["Olena Roguska", "Krystian Gurba"]
 
 
 def test_a_file_changed_on_disk_is_not_overwritten(project: Path):
@@ -502,6 +557,15 @@ def test_yaml_tags_in_the_data_are_text_never_evaluated(preview: Preview, tmp_pa
     status, opened = post(preview, "open", {"lang": "en", "case_id": CASE})
     assert opened["data"]["country"]["en"] == payload  # read back as the text it is
     assert not marker.exists()
+
+
+def test_the_editor_page_and_its_token_are_refused_to_a_foreign_host(preview: Preview):
+    assert preview.editor is not None
+    request = urllib.request.Request(f"{preview.url}_editor/en/new", headers={"Host": "evil.example:8000"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 403 and preview.editor.token not in refused.value.read().decode("utf-8")
+    assert fetch(f"{preview.url}_editor/static/../../../guide/guide.yaml")[0] in (400, 403, 404)
 
 
 def test_a_get_on_the_api_is_refused(preview: Preview):
