@@ -309,6 +309,11 @@ def test_a_stale_translation_shows_the_english_diff_and_can_be_marked(preview, p
     field.screenshot(path=str(screenshots / "stale-translation-1280.png"))
     violations = axe_violations(page)
     assert not violations, [(v["id"], [n["target"] for n in v["nodes"]][:5]) for v in violations]
+    chinese = tab().page  # the same state on the Chinese page
+    chinese.goto(preview.url + f"_editor/zh/edit/{CASE}")
+    chinese.wait_for_selector("#w-" + fid("profile.name.zh")[1:] + ".stale")
+    expect(chinese.locator("#w-" + fid("profile.name.zh")[1:] + " button.mark-translated")).to_have_text("标记为已翻译")
+    chinese.locator("#w-" + fid("profile.name")[1:]).screenshot(path=str(screenshots / "stale-translation-zh-1280.png"))
 
     zh.locator("button.mark-translated").click()
     expect(zh).not_to_have_class(re.compile(r"\bstale\b"))
@@ -330,6 +335,8 @@ def test_the_form_is_axe_clean_and_fits_a_phone(preview, tab, screenshots, lang)
             page.wait_for_selector("#editor-form:not([hidden])")
             wait_checked(page)
             assert page.get_attribute("html", "lang") == {"en": "en", "zh": "zh-CN"}[lang]
+            expect(page.locator("#editor-save")).to_have_text({"en": "Save", "zh": "保存"}[lang])
+            expect(page.locator("#w-f-profile h2")).to_have_text({"en": "Profile", "zh": "概况"}[lang])
             violations = axe_violations(page)
             assert not violations, [(v["id"], [n["target"] for n in v["nodes"]][:5]) for v in violations]
             assert page.evaluate("document.scrollingElement.scrollWidth") <= size[0]
