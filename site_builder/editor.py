@@ -140,6 +140,11 @@ def _places(root: Path, case_id: str) -> tuple[Path, Path]:
     return (_safe(root, root / CASES_DIR / f"{case_id}.yaml"), _safe(root, root / DRAFTS_DIR / f"{case_id}.yaml"))
 
 
+def exists(root: Path, case_id: str) -> bool:
+    """Return whether a case has a file or a draft (either may be refused when opened)."""
+    return any(os.path.lexists(root / folder / f"{case_id}.yaml") for folder in (CASES_DIR, DRAFTS_DIR))
+
+
 def version(data: bytes | None) -> str:
     """Return the version of a file's bytes (its SHA-256), '' for a file that does not exist."""
     return hashlib.sha256(data).hexdigest() if data is not None else ""

@@ -64,14 +64,15 @@ def inject(path: str, page: bytes) -> bytes:
     lang = path.lstrip("/").split("/", 1)[0]
     if lang not in MESSAGE_LANGUAGES or not (body := _BODY.search(page)):
         return page
-    links = [f'<a class="editor-link" href="/_editor/{lang}/new">{html.escape(_("New case").render(lang))}</a>']
+    # The words are looked up outside the f-strings: Babel's extractor does not look inside them.
+    edit, new_case, bar_name = (html.escape(word.render(lang)) for word in (_("Edit"), _("New case"), _("Editor")))
+    links = [f'<a class="editor-link" href="/_editor/{lang}/new">{new_case}</a>']
     if case := _CASE_PAGE.match(path):
-        links.insert(0, f'<a class="editor-link" href="/_editor/{lang}/edit/{case.group(2)}">'
-                        f'{html.escape(_("Edit").render(lang))}</a>')
+        links.insert(0, f'<a class="editor-link" href="/_editor/{lang}/edit/{case.group(2)}">{edit}</a>')
     # The bar's look is the theme's (editor/links.css); the stylesheet link comes with it, so that built pages
     # never refer to the editor.
     bar = ('<link rel="stylesheet" href="/_editor/static/links.css">'
-           f'<nav class="editor-bar" aria-label="{html.escape(_("Editor").render(lang))}">' + "".join(links) + "</nav>")
+           f'<nav class="editor-bar" aria-label="{bar_name}">' + "".join(links) + "</nav>")
     return page[:body.end()] + bar.encode("utf-8") + page[body.end():]
 
 
@@ -98,12 +99,8 @@ class EditorPage(_Guarded):
 
     def get(self, lang: str, case_id: str | None = None) -> None:
         root = self.session.root
-        if case_id is not None:
-            try:
-                editor.open_case(root, case_id)
-            except EditorError as exc:
-                if exc.status == 404:
-                    raise web.HTTPError(404) from None
+        if case_id is not None and not editor.exists(root, case_id):
+            raise web.HTTPError(404)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header(NO_RELOAD_HEADER, "1")  # a reload would lose what is typed in the form
         if not (root / TEMPLATES_DIR / PAGE_TEMPLATE).is_file():  # the theme has no editor page
