@@ -342,7 +342,7 @@ def test_the_form_is_axe_clean_and_fits_a_phone(preview, tab, screenshots, lang)
             assert page.evaluate("document.scrollingElement.scrollWidth") <= size[0]
             page.screenshot(path=str(screenshots / f"form-{lang}-{size[0]}-{scheme}.png"), full_page=False)
             if scheme == "light":
-                page.locator("#w-f-profile").scroll_into_view_if_needed()
+                page.locator("#w-f-profile h2").evaluate("heading => heading.scrollIntoView()")
                 page.screenshot(path=str(screenshots / f"form-{lang}-{size[0]}-profile.png"), full_page=False)
             assert not watched.errors, watched.errors
 

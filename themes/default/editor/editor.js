@@ -161,7 +161,11 @@
       fieldsNode.appendChild(drawField(field, field.key, field.label || field.key, 0));
     });
     showTranslation();
+    fitAll();
   }
+
+  function fitAll() { if (!SIZES_ITSELF) document.querySelectorAll("textarea.one-line").forEach(fit); }
+  window.addEventListener("resize", debounce(fitAll, 200));
 
   function changed() {
     state.dirty = true;
@@ -257,8 +261,8 @@
     var markdown = field.kind === "markdown";
     var input = markdown
       ? el("textarea", { id: id, name: inputPath, rows: 6, lang: HTML_LANG[code], "data-path": inputPath })
-      : el("input", { type: "text", id: id, name: inputPath, lang: HTML_LANG[code], "data-path": inputPath,
-        autocomplete: "off" });
+      : oneLine(el("textarea", { id: id, name: inputPath, rows: 1, lang: HTML_LANG[code], "data-path": inputPath,
+        class: "one-line", "aria-multiline": "false", autocomplete: "off" }));
     input.value = value;
     describe(input, helpId);
     var column = el("div", { class: "language language-" + code, id: "w-" + id, "data-path": inputPath }, [
@@ -285,6 +289,23 @@
       changed();
     });
     return column;
+  }
+
+  /* A one-line text that wraps on screen, so that a long name is seen whole (a single-line input cuts it off):
+     Enter adds no line break, and line breaks pasted in become spaces. */
+  function oneLine(box) {
+    box.addEventListener("keydown", function (event) { if (event.key === "Enter") event.preventDefault(); });
+    box.addEventListener("input", function () {
+      if (/[\r\n]/.test(box.value)) box.value = box.value.replace(/\s*[\r\n]+\s*/g, " ");
+      fit(box);
+    });
+    return box;
+  }
+  var SIZES_ITSELF = window.CSS && CSS.supports && CSS.supports("field-sizing", "content");
+  function fit(box) {
+    if (SIZES_ITSELF) return;
+    box.style.height = "auto";
+    box.style.height = box.scrollHeight + 2 + "px";
   }
 
   function renderPreview(node, text) {
@@ -397,6 +418,7 @@
     var depth = path.split(".").length - 1;
     var fresh = drawList(field, path, label, depth);
     old.replaceWith(fresh);
+    fitAll();
     showTranslation();
     showProblems();
     var target = null;
