@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -361,6 +362,10 @@ def test_a_new_case_page_is_axe_clean_with_its_problems_shown(preview, tab, scre
         invalid = page.locator("[aria-invalid=true]").first
         described = invalid.get_attribute("aria-describedby").split()
         assert any(page.locator(f"#{i}.problem").count() for i in described)
+        # Problems inside lists (validate names them "authors[0].name") are at their fields too, none at the top.
+        expect(page.locator(fid("authors.0.name"))).to_have_attribute("aria-invalid", "true")
+        expect(page.locator(fid("profile.keywords.0.en"))).to_have_attribute("aria-invalid", "true")
+        expect(page.locator("#editor-general")).to_have_count(0)
         violations = axe_violations(page)
         assert not violations, [(v["id"], [n["target"] for n in v["nodes"]][:5]) for v in violations]
         page.screenshot(path=str(screenshots / f"new-{lang}-360-{scheme}.png"), full_page=False)
@@ -383,7 +388,9 @@ def test_keyboard_alone_reorders_a_list(preview, tab):
 
 # --- the built site knows nothing of the editor ----------------------------------------------------------------
 
-def test_the_built_site_has_no_editor(project, tmp_path):
+def test_the_built_site_has_no_editor(preview, project, tmp_path):
+    served = urllib.request.urlopen(preview.url + f"en/cases/{CASE}/", timeout=30).read().decode("utf-8")
+    assert re.search(r"_editor|editor-link", served), "the preview's page has the links the built one must not have"
     output = tmp_path / "output"
     build(project, output, pdf=False, search=False)
     found = [str(p.relative_to(output)) for p in output.rglob("*") if p.is_file() and p.suffix in (".html", ".js", ".css")
