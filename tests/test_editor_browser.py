@@ -204,7 +204,7 @@ def test_editing_one_field_changes_only_that_field_s_lines(preview, project, tab
     wait_checked(page)
     page.fill(fid("country.en"), "Republic of Poland")
     wait_checked(page)
-    page.click("#editor-save")
+    page.keyboard.press("Control+s")  # as the Save button
     expect(page.locator("#editor-status")).to_contain_text(f"Saved cases/{CASE}.yaml")
     diff = subprocess.run(["git", "-C", str(project), "diff", "-U0", "--", "cases/"], capture_output=True, text=True,
                           check=True).stdout

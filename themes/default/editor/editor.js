@@ -760,6 +760,15 @@
     box.textContent = "";
   }
 
+  /* Ctrl+S (⌘S) saves as the Save button does; while errors remain it shows what remains instead. */
+  document.addEventListener("keydown", function (event) {
+    if (!(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== "s" || formNode.hidden) return;
+    event.preventDefault();
+    var button = document.getElementById("editor-save");
+    if (!button.disabled) save(false);
+    else document.getElementById("editor-summary-title").focus();
+  });
+
   window.addEventListener("beforeunload", function (event) {
     if (state.dirty) { event.preventDefault(); event.returnValue = ""; }
   });
