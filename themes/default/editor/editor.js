@@ -2,7 +2,7 @@
    saves. Plain JavaScript, no framework and no build step; every request goes to /_editor/api/ on this preview.
 
    The case is kept as plain JSON in the YAML file's own shape (`data`); each input writes its value into it at its
-   dotted path ("profile.keywords.0.zh", the same path the server names in its problems). */
+   dotted path ("profile.keywords.0.zh"; the server names the same field "profile.keywords[0].zh", as validate does). */
 (function () {
   "use strict";
 
