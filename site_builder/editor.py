@@ -150,6 +150,13 @@ def version(data: bytes | None) -> str:
     return hashlib.sha256(data).hexdigest() if data is not None else ""
 
 
+def _decoded(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise EditorError(422, _("the file on disk is not valid UTF-8; fix it in a text editor first")) from None
+
+
 def _read(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
@@ -257,7 +264,18 @@ def yaml_text(text: str, data: dict) -> str:
         from .exchange import dump_yaml
 
         return dump_yaml(round_trip_yaml(), _fresh(data))
-    return edit_text(text, lambda document: _merge(document, data))
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import YAMLError
+
+    def merge(document: Any) -> None:
+        if not isinstance(document, CommentedMap):
+            raise EditorError(422, _("the file on disk holds no fields (`key: value` lines); fix it in a text editor first"))
+        _merge(document, data)
+
+    try:
+        return edit_text(text, merge)
+    except YAMLError:  # the file on disk is being edited by hand, say
+        raise EditorError(422, _("the file cannot be read as YAML; fix it in a text editor first")) from None
 
 
 def _depth(value: Any, limit: int = MAX_DEPTH + 1) -> int:
@@ -435,7 +453,7 @@ def check_data(root: Path, file: object, data: dict, *, draft: bool = False) -> 
     case, draft_file = _places(root, case_id)
     source = draft_file if draft_file.exists() else case
     current = _read(source)
-    text = yaml_text(current.decode("utf-8") if current is not None else _scaffold(root, data), data)
+    text = yaml_text(_decoded(current) if current is not None else _scaffold(root, data), data)
     return text, check(root, case_id, text, draft=draft)
 
 
@@ -456,10 +474,10 @@ def save(root: Path, file: object, data: dict, known_version: object, *, as_draf
         case, draft_file = _places(root, case_id)
         source = draft_file if draft_file.exists() else case
         current = _read(source)
-        text = yaml_text(current.decode("utf-8") if current is not None else _scaffold(root, data), data)
+        text = yaml_text(_decoded(current) if current is not None else _scaffold(root, data), data)
         if version(current) != known_version:
             disk = current.decode("utf-8", "replace") if current is not None else ""
-            message = _("%(file)s already exists; choose another id", file=display_path(case, root)) \
+            message = _("%(file)s already exists; choose another id", file=_shown(root, source)) \
                 if known_version == "" else _("the file changed on disk since you opened it; nothing was saved")
             raise EditorError(409, message, conflict={"disk": disk, "yours": text})
         problems = check(root, case_id, text, draft=draft)
@@ -472,7 +490,7 @@ def save(root: Path, file: object, data: dict, known_version: object, *, as_draf
         try:
             _write(target, body, new=not target.exists())
         except FileExistsError:
-            raise EditorError(409, _("%(file)s already exists; choose another id", file=display_path(target, root)),
+            raise EditorError(409, _("%(file)s already exists; choose another id", file=_shown(root, target)),
                               conflict={"disk": target.read_text(encoding="utf-8", errors="replace"), "yours": text}) \
                 from None
         if not errors and draft_file.exists():

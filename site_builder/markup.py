@@ -14,6 +14,7 @@ so smarty leaves it as it is; an apostrophe inside quoted English becomes ’.
 from __future__ import annotations
 
 import html
+import threading
 from functools import lru_cache
 
 import markdown
@@ -23,6 +24,9 @@ from markupsafe import Markup
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "h4", "h5", "h6", "strong", "em", "a", "br", "blockquote", "code", "sub", "sup"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
 _md = markdown.Markdown(extensions=["sane_lists", "smarty"], output_format="html")
+# A Markdown instance keeps state while it converts: the preview converts from several threads
+# (its rebuilds, its search index, the case editor's previews), one at a time.
+_CONVERTING = threading.Lock()
 
 # The same typography for one-line plain fields (titles, names, keywords): Markdown reduced to
 # paragraphs and smarty, so that a title's "*" or "1. " stays what it is.
@@ -40,8 +44,9 @@ for _name in [item.name for item in _plain.inlinePatterns._priority]:  # type: i
 @lru_cache(maxsize=32768)  # every text of a 1,000-case guide, both languages; each is shown on several pages
 def render_markdown(text: str) -> Markup:
     """Return sanitised HTML for a Markdown text."""
-    _md.reset()
-    html = _md.convert(text)
+    with _CONVERTING:
+        _md.reset()
+        html = _md.convert(text)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -57,8 +62,9 @@ def typographic(text: str) -> str:
     """Return a plain one-line text with typographic quotes, dashes and ellipses (still plain, not HTML)."""
     if not any(c in text for c in "\"'-."):
         return text
-    _plain.reset()
-    converted = _plain.convert(text).removeprefix("<p>").removesuffix("</p>")
+    with _CONVERTING:
+        _plain.reset()
+        converted = _plain.convert(text).removeprefix("<p>").removesuffix("</p>")
     return html.unescape(converted) if "\n" not in converted and "<" not in converted else text
 
 

@@ -265,6 +265,19 @@ def test_a_file_changed_on_disk_is_not_overwritten(project: Path):
     assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize("broken", [b"id: [unclosed\n", b"- a list\n", b"id: \xff\n"])
+def test_a_file_broken_on_disk_is_reported_not_a_server_error(project: Path, broken: bytes):
+    root = project.resolve()
+    opened = editor.open_case(root, CASE)
+    (root / FILE).write_bytes(broken)
+    for attempt in (lambda: editor.check_data(root, FILE, opened["data"]),
+                    lambda: editor.save(root, FILE, opened["data"], opened["version"], as_draft=True)):
+        with pytest.raises(editor.EditorError) as refused:
+            attempt()
+        assert refused.value.status == 422 and "text editor" in str(refused.value.message)
+    assert (root / FILE).read_bytes() == broken
+
+
 def test_errors_are_saved_only_as_a_draft_and_a_clean_save_publishes_it(project: Path):
     root = project.resolve()
     opened = editor.open_case(root, CASE)
@@ -587,3 +600,32 @@ def test_write_is_atomic_and_leaves_no_temporary_file(project: Path):
     assert oct((root / FILE).stat().st_mode & 0o777) == "0o644"
     assert re.search(r"en: Republic of Poland\n", (root / FILE).read_text(encoding="utf-8"))
     assert os.access(root / FILE, os.R_OK)
+
+
+def test_markdown_converts_correctly_from_several_threads():
+    """The editor's previews convert while the preview's rebuild and search index do: one shared converter."""
+    import sys
+    import threading
+
+    from site_builder import markup
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        convert = markup.render_markdown.__wrapped__  # past the cache: every call converts
+        texts = [f"Paragraph {i} with *emphasis*:\n\n- item {i}a\n- item {i}b\n\n#### Heading {i}" for i in range(1000)]
+        expected = [str(convert(text)) for text in texts]
+        results: list = [None] * len(texts)
+
+        def work(start: int) -> None:
+            for i in range(start, len(texts), 8):
+                results[i] = str(convert(texts[i]))
+
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(before)
+    assert results == expected
