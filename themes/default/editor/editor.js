@@ -691,7 +691,7 @@
           }
         }
         hideConflict();
-      } else if (answer.status === 422) {
+      } else if (answer.status === 422 && body.problems) {
         state.problems = body.problems || [];
         showProblems();
         say(fill(S.saveRefused, { count: errors().length }));
