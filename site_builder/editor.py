@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 import os
 import re
 import stat
@@ -200,8 +201,19 @@ def open_case(root: Path, case_id: str) -> dict:
     except ContentError as exc:
         raise EditorError(422, _("the file cannot be read as YAML; fix it in a text editor first"),
                           problems=exc.problems) from None
-    return {"file": f"{CASES_DIR}/{case_id}.yaml", "data": data, "version": version(source.read_bytes()),
+    return {"file": f"{CASES_DIR}/{case_id}.yaml", "data": _jsonable(data), "version": version(source.read_bytes()),
             "draft": source == draft, "translation": translation(root, case_id)}
+
+
+def _jsonable(value: Any) -> Any:
+    """Return YAML data as JSON can carry it: a number JSON has no word for (.inf, .nan) as the text YAML writes."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
+    return value
 
 
 def new_case(root: Path, partner: object) -> dict:

@@ -200,7 +200,7 @@ class EditorApi(_Guarded):
     def _json(self, status: int, value: dict) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json; charset=utf-8")
-        self.finish(json.dumps(value, ensure_ascii=False))
+        self.finish(json.dumps(value, ensure_ascii=False, allow_nan=False))  # JSON.parse takes no NaN
 
     def _error(self, status: int, message: str, extra: dict[str, Any] | None = None) -> None:
         value: dict[str, Any] = {"error": render(message, self.lang)}

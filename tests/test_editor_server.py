@@ -278,6 +278,13 @@ def test_a_file_broken_on_disk_is_reported_not_a_server_error(project: Path, bro
     assert (root / FILE).read_bytes() == broken
 
 
+def test_a_case_holding_infinity_opens_as_json(preview: Preview):
+    path = preview.root / FILE
+    path.write_text(path.read_text(encoding="utf-8").replace('date: "2019-04-05"', "date: .inf"), encoding="utf-8")
+    status, opened = post(preview, "open", {"lang": "en", "case_id": CASE})
+    assert status == 200 and opened["data"]["date"] == ".inf"
+
+
 def test_errors_are_saved_only_as_a_draft_and_a_clean_save_publishes_it(project: Path):
     root = project.resolve()
     opened = editor.open_case(root, CASE)
