@@ -10,7 +10,6 @@ the file's place), so the problems are the ones `validate` prints.
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import math
 import os
@@ -446,9 +445,8 @@ def check(root: Path, case_id: str, text: str, *, draft: bool = False) -> list[P
         except ContentError as exc:
             problems = exc.problems
         else:
-            (_doc, case), _found = parsed[target]
-            problems += [dataclasses.replace(p, file=shown)
-                         for p in glossary_problems(root, [(scratch, case)], strict=False)]
+            (doc, case), _found = parsed[target]
+            problems += glossary_problems(root, [(doc, case)], strict=False)  # doc names the file as `shown`
     return [p for p in problems if p.file == shown]
 
 

@@ -130,6 +130,19 @@ def test_check_gives_exactly_the_problems_validate_gives(bad: str, project: Path
     assert problems, "every bad case has a problem"
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_check_gives_validates_glossary_warnings(lang: str, project: Path, capsys, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    root = project.resolve()
+    text = (root / FILE).read_text(encoding="utf-8").replace("雅盖隆大学技术转移与", "雅盖隆大学技术移交与", 1)
+    assert "技术移交" in text
+    problems = editor.check(root, CASE, text)
+    (root / FILE).write_text(text, encoding="utf-8")
+    expected = _validate_lines(root, capsys, lang, FILE)
+    assert [p.render(lang) for p in problems] == expected
+    assert any(p.severity == "warning" and "glossary" in p.render("en") for p in problems)
+
+
 @pytest.mark.parametrize("bad", ["15-missing-chinese.yaml", "16-missing-english.yaml", "31-empty-value.yaml"])
 def test_check_in_a_draft_preview_gives_what_validate_draft_gives(bad: str, project: Path, capsys, monkeypatch):
     monkeypatch.delenv("CI", raising=False)
