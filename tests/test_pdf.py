@@ -732,7 +732,7 @@ def label_cell_inks(path: Path, page: int) -> tuple[int, int]:
     image = Image.open(io.BytesIO(png)).convert("L")
     left, top, right, bottom = SIDE_MARGIN + 1, MARGIN + 1, SIDE_MARGIN + 0.13 * MEASURE, MARGIN + 12
     box = tuple(round(value * dpi / 72) for value in (left, top, right, bottom))
-    values = list(image.crop(box).getdata())
+    values = image.crop(box).tobytes()  # one byte a pixel (mode L)
     return sum(70 <= v <= 110 for v in values), sum(v < 50 for v in values)
 
 
