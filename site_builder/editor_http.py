@@ -32,7 +32,8 @@ from .paths import TEMPLATES_DIR, THEME_DIR
 PAGE_TEMPLATE = "editor/page.html"
 STATIC_DIR = THEME_DIR / "editor"
 _CASE_PAGE = re.compile(r"^/(en|zh)/cases/([a-z0-9]+(?:-[a-z0-9]+)*)/(?:index\.html)?$")
-_BODY = re.compile(rb"<body[^>]*>")
+# After the skip link where there is one, so that it stays the first stop of the keyboard.
+_BODY = re.compile(rb'<body[^>]*>(?:\s*<a class="skip-link"[^>]*>[^<]*</a>)?')
 
 
 @dataclass

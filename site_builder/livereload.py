@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import html
 import json
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -41,6 +39,7 @@ from .hosts import allowed_host, allowed_origin
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.025  # how often the sources are checked for changes (a check takes about a millisecond)
+MAX_BODY_SIZE = 4 * 1024 * 1024  # Tornado's own default is 100 MB, buffered before any handler can refuse it
 SERVE_PAUSE = 0.1  # after telling browsers to reload, the rebuild waits this long so that their requests go first
 
 _SCRIPT = b'<script src="/livereload.js"></script>'
@@ -72,46 +71,26 @@ class Rebuild(Protocol):
         """Bring the folder up to date with the sources; return whether every file was checked."""
 
 
-def _print_problems(exc: Broken) -> None:
-    for problem in exc.problems:
-        print(problem, file=sys.stderr)
-    log.error("not rebuilt: %s; fix them and save — the last good files stay on disk", exc.what)
-
-
-def _say_recovered() -> None:
-    log.info("fixed: the preview is up to date again")
-
-
-def _error_page(problems: tuple, path: str) -> bytes:
-    """Return the page shown in place of every page while the last rebuild failed."""
-    items = "\n".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in problems)
-    return (
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Preview: errors</title>"
-        "<style>body{font:16px/1.5 system-ui,sans-serif;margin:2rem;max-width:60rem}"
-        "li{margin:.5rem 0;color:#8b0000}code{white-space:pre-wrap}</style></head><body>"
-        f"<h1>The preview is not up to date</h1><p>{len(problems)} problem(s) to fix. The page reloads by "
-        f"itself when you save a fix; the last good pages are kept until then.</p>\n<ol>\n{items}\n</ol>"
-        "</body></html>\n"
-    ).encode("utf-8")
-
-
 class LiveReloadServer:
     """Serve `folder` with live reload; `rebuild` keeps it up to date with the `watched` folders of `root`."""
 
     def __init__(self, folder: Path, rebuild: Rebuild, *, root: Path, watched: Iterable[str],
-                 host: str = "127.0.0.1", port: int = 8000, poll: float = POLL_SECONDS,
-                 failed: Callable[[Broken], None] = _print_problems, recovered: Callable[[], None] = _say_recovered,
-                 error_page: Callable[[tuple, str], bytes] = _error_page, routes: Sequence[tuple] = (),
-                 inject: Callable[[str, bytes], bytes] | None = None):
-        """`failed`, `recovered` and `error_page` say what went wrong and right, in the caller's words.
+                 failed: Callable[[Broken], None], recovered: Callable[[], None],
+                 error_page: Callable[[tuple, str], bytes], host: str = "127.0.0.1", port: int = 8000,
+                 poll: float = POLL_SECONDS, routes: Sequence[tuple] = (),
+                 inject: Callable[[str, bytes], bytes] | None = None, max_body_size: int = MAX_BODY_SIZE):
+        """`failed`, `recovered` and `error_page` say what went wrong and right, in the caller's words
+        (the server has none of its own: whatever an author reads comes from the caller, translated).
 
         `routes` are Tornado URL specs (pattern, handler, kwargs) served before the folder;
         `inject(url_path, html)` returns an HTML page's first chunk changed (links added, say).
+        A request body over `max_body_size` bytes is refused before it is read into memory.
         """
         self.folder = folder
         self.host = host
         self.port = port
         self.poll = poll
+        self.max_body_size = max_body_size
         self.problems: tuple = ()  # what is wrong now; pages show an error page while there is any
         self.passes = 0  # rebuilds finished (complete or not), for tests and benchmarks
         self.complete = False  # whether the last rebuild checked every file
@@ -204,7 +183,7 @@ class LiveReloadServer:
         # Tornado calls each transform with the request: a partial with the caller's `inject` is one.
         ], transforms=[functools.partial(_InjectScript, inject=self._inject)])  # type: ignore[list-item]
         try:
-            server = httpserver.HTTPServer(app)
+            server = httpserver.HTTPServer(app, max_body_size=self.max_body_size)
             server.add_sockets(self._sockets)
         except BaseException:
             self._stop.set()

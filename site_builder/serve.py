@@ -28,6 +28,7 @@ from .content import ParsedFiles, Site, load_site
 from .editor_http import EditorSession
 from .editor_http import inject as editor_links
 from .editor_http import routes as editor_routes
+from .languages import LANGUAGE
 from .livereload import Broken, LiveReloadServer, Session
 from .messages import _, current_language
 from .paths import PDF_CACHE, THEME_DIR, WATCHED
@@ -218,20 +219,17 @@ def _recovered() -> None:
     log.info("%s", _("fixed: the preview is up to date again").render())
 
 
-_HTML_LANG = {"en": "en", "zh": "zh-CN"}
-
-
 def error_page(problems: tuple, path: str) -> bytes:
     """Return the page shown in place of the page at `path` while the content has errors, in that page's language."""
     first = path.lstrip("/").split("/", 1)[0]
-    lang = first if first in _HTML_LANG else current_language()
+    lang = first if first in LANGUAGE else current_language()
     items = "\n".join(f"<li><code>{html.escape(p.render(lang))}</code></li>" for p in problems)
     title = html.escape(_("Preview: errors").render(lang))
     heading = html.escape(_("The preview is not up to date").render(lang))
     advice = html.escape(_("%(count)d problem(s) to fix. The page reloads by itself when you save a fix; the last "
                            "good pages are kept until then.", count=len(problems)).render(lang))
     return (
-        f"<!doctype html>\n<html lang=\"{_HTML_LANG.get(lang, 'en')}\"><head><meta charset=\"utf-8\">"
+        f"<!doctype html>\n<html lang=\"{LANGUAGE[lang].html if lang in LANGUAGE else 'en'}\"><head><meta charset=\"utf-8\">"
         f"<title>{title}</title>"
         "<style>body{font:16px/1.5 system-ui,sans-serif;margin:2rem;max-width:60rem}"
         "li{margin:.5rem 0;color:#8b0000}code{white-space:pre-wrap}</style></head><body>"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import os
 import re
@@ -403,6 +404,7 @@ def test_pages_get_the_editor_links_and_the_editor_page_never_reloads(preview: P
     assert status == 200
     assert f'<a class="editor-link" href="/_editor/zh/edit/{CASE}">编辑</a>' in page
     assert '<a class="editor-link" href="/_editor/zh/new">新建案例</a>' in page
+    assert page.index('class="skip-link"') < page.index('class="editor-bar"')  # the skip link stays first
     status, home = fetch(f"{preview.url}en/")
     assert '<a class="editor-link" href="/_editor/en/new">New case</a>' in home and "/_editor/en/edit/" not in home
     status, editor_page = fetch(f"{preview.url}_editor/zh/edit/{CASE}")
@@ -553,6 +555,18 @@ def test_an_oversized_body_is_refused(preview: Preview):
     status, answer = post(preview, "save", body)
     assert status == 413 and answer["error"] == "the request is larger than 1,048,576 bytes"
     case()
+
+
+def test_a_body_far_over_the_limit_is_refused_before_it_is_read(preview: Preview):
+    # Over the server's cap the connection is closed as soon as the Content-Length is seen, instead of the
+    # whole body being buffered first (Tornado's own cap is 100 MB).
+    from site_builder.livereload import MAX_BODY_SIZE
+
+    case = _untouched(preview.root / FILE)
+    with pytest.raises((urllib.error.URLError, ConnectionError, http.client.HTTPException)):
+        post(preview, "save", None, raw=b"x" * (MAX_BODY_SIZE + 1))
+    case()
+    assert post(preview, "form", {"lang": "en"})[0] == 200  # the server goes on
 
 
 @pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b"\xff\xfe", b'{"lang": "en", "file": "' + FILE.encode()])
