@@ -8,6 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; the tests never download a browser
 SITE_ADDRESS = "https://guide.example.org/"  # the address the shared build is made for: feeds, sitemap, canonical links
 
 
@@ -66,3 +67,14 @@ def make_small_project(root: Path) -> Path:
 def project(tmp_path: Path) -> Path:
     """Return a small project: the real guide data, two real cases and the small test case."""
     return make_small_project(tmp_path / "project")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Return Debian's Chromium driven by Playwright, one per test module (the modules that use it skip without it)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        yield chromium
+        chromium.close()

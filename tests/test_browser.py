@@ -21,17 +21,15 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import SITE_ADDRESS
+from conftest import CHROMIUM, SITE_ADDRESS
 from search_queries import COMPLETE, query_set, run_queries
 from site_builder.content import load_site
 
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
 
 from axe_playwright_python.base import AxeResults  # noqa: E402
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = "ju-proof-of-concept-grants"
@@ -79,14 +77,6 @@ def site_url(built):
     server.shutdown()
     server.server_close()
     thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

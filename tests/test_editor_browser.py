@@ -16,16 +16,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import make_small_project
+from conftest import CHROMIUM, make_small_project
 from site_builder.build import build
 from site_builder.serve import Preview
 
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 CASE = "ju-proof-of-concept-grants"
 PHONE, DESKTOP = (360, 740), (1280, 900)
@@ -52,14 +51,6 @@ def project(tmp_path: Path) -> Path:
 def preview(project: Path):
     with Preview(project, port=0, search=False, poll=0.01) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
