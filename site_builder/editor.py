@@ -33,7 +33,7 @@ from .markup import render_markdown
 from .messages import FIELD_LABELS, Message, _, render
 from .paths import CASES_DIR, DRAFTS_DIR
 from .problems import ContentError, Problem, display_path
-from .yamlsource import MAX_DEPTH, load_yaml
+from .yamlsource import MAX_DEPTH, load_yaml, parse_yaml
 
 MAX_REQUEST_BYTES = 1024 * 1024
 _FILE = re.compile(r"^(?:cases|drafts)/([a-z0-9]+(?:-[a-z0-9]+)*)\.yaml$")
@@ -150,6 +150,17 @@ def version(data: bytes | None) -> str:
     return hashlib.sha256(data).hexdigest() if data is not None else ""
 
 
+def state_version(case: bytes | None, draft: bytes | None) -> str:
+    """Return the version a form holds: the case file's, or, while the case has a draft, both files' together.
+
+    With a draft open, a save writes the case file once the errors are fixed: a change made to the
+    case file meanwhile (by hand, a `git pull`) must refuse that save as a change to the draft does.
+    """
+    if draft is None:
+        return version(case)
+    return hashlib.sha256(b"draft\0" + draft + b"\0case\0" + (case if case is not None else b"")).hexdigest()
+
+
 def _decoded(data: bytes) -> str:
     try:
         return data.decode("utf-8")
@@ -195,12 +206,15 @@ def open_case(root: Path, case_id: str) -> dict:
     source = draft if draft.exists() else case
     if not source.exists():
         raise EditorError(404, _("there is no case %(id)s", id=case_id))
+    # One reading gives both the data and the version, so that a change between two readings cannot slip past save.
+    body = source.read_bytes()
     try:
-        data = load_yaml(source, display_path(source, root)).data
+        data = parse_yaml(body, source, display_path(source, root)).data
     except ContentError as exc:
         raise EditorError(422, _("the file cannot be read as YAML; fix it in a text editor first"),
                           problems=exc.problems) from None
-    return {"file": f"{CASES_DIR}/{case_id}.yaml", "data": _jsonable(data), "version": version(source.read_bytes()),
+    return {"file": f"{CASES_DIR}/{case_id}.yaml", "data": _jsonable(data),
+            "version": state_version(_read(case), body if source == draft else None),
             "draft": source == draft, "translation": translation(root, case_id)}
 
 
@@ -218,8 +232,8 @@ def _jsonable(value: Any) -> Any:
 def new_case(root: Path, partner: object) -> dict:
     """Return the data of a new case of `partner`: the scaffold, with the next free section number."""
     guide = load_guide(root)
-    if partner not in {p.id for p in guide.partners}:
-        raise EditorError(400, _("unknown partner '%(id)s'", id=partner))
+    if not isinstance(partner, str) or partner not in {p.id for p in guide.partners}:
+        raise EditorError(400, _("unknown partner '%(id)s'", id=str(partner)))
     from .scaffold import default_id, next_section
 
     drafted = {str(d.get("section")) for d in _draft_data(root)}
@@ -275,6 +289,8 @@ def yaml_text(text: str, data: dict) -> str:
         from .exchange import dump_yaml
 
         return dump_yaml(round_trip_yaml(), _fresh(data))
+    if "\r\n" in text:  # the round trip writes LF: a CRLF file keeps its line ends (and its diff its size)
+        return yaml_text(text.replace("\r\n", "\n"), data).replace("\n", "\r\n")
     from ruamel.yaml.comments import CommentedMap
     from ruamel.yaml.error import YAMLError
 
@@ -483,10 +499,14 @@ def save(root: Path, file: object, data: dict, known_version: object, *, as_draf
     with _SAVING:
         case, draft_file = _places(root, case_id)
         source = draft_file if draft_file.exists() else case
-        current = _read(source)
+        current, case_bytes = _read(source), _read(case)
+        draft_bytes = current if source == draft_file else None
         text = yaml_text(_decoded(current) if current is not None else _scaffold(root, data), data)
-        if version(current) != known_version:
+        if state_version(case_bytes, draft_bytes) != known_version:
             disk = current.decode("utf-8", "replace") if current is not None else ""
+            if draft_bytes is not None and case_bytes is not None:  # either may have changed: show both
+                disk = (f"# {_shown(root, draft_file)}\n{disk}\n"
+                        f"# {_shown(root, case)}\n{case_bytes.decode('utf-8', 'replace')}")
             message = _("%(file)s already exists; choose another id", file=_shown(root, source)) \
                 if known_version == "" else _("the file changed on disk since you opened it; nothing was saved")
             raise EditorError(409, message, conflict={"disk": disk, "yours": text})
@@ -505,7 +525,8 @@ def save(root: Path, file: object, data: dict, known_version: object, *, as_draf
                 from None
         if not errors and draft_file.exists():
             draft_file.unlink()
-    return {"saved": _shown(root, target), "version": version(body), "draft": bool(errors),
+    return {"saved": _shown(root, target), "version": state_version(case_bytes, body) if errors else version(body),
+            "draft": bool(errors),
             "problems": problems}
 
 

@@ -277,6 +277,23 @@ def test_a_change_on_disk_is_not_overwritten_and_both_versions_are_shown(preview
     expect(page.locator(fid("institution.zh"))).to_have_value("亚捷隆大学")
 
 
+def test_a_new_case_with_a_taken_id_says_so_and_never_shows_the_other_case_as_its_own(preview, project, tab):
+    page = tab().page
+    page.goto(preview.url + "_editor/zh/new")
+    page.select_option("#editor-partner", "jagiellonian-university")
+    page.click("#editor-start button[type=submit]")
+    page.wait_for_selector("#editor-form:not([hidden])")
+    path = project / "cases" / f"{CASE}.yaml"
+    before = path.read_bytes()
+    page.fill(fid("id"), CASE)
+    wait_checked(page)
+    page.click("#editor-save-draft")  # an untouched new case has errors: it can be saved as a draft only
+    expect(page.locator("#editor-status")).to_contain_text("已存在")
+    expect(page.locator("#editor-conflict")).to_be_hidden()
+    expect(page.locator(fid("id"))).to_be_focused()
+    assert path.read_bytes() == before
+
+
 # --- translation state ----------------------------------------------------------------------------------------
 
 def test_a_stale_translation_shows_the_english_diff_and_can_be_marked(preview, project, tab, screenshots):

@@ -320,6 +320,45 @@ def test_errors_are_saved_only_as_a_draft_and_a_clean_save_publishes_it(project:
     assert not (root / "drafts" / f"{CASE}.yaml").exists() and (root / FILE).read_bytes() == before
 
 
+def test_a_hand_edit_of_the_case_while_its_draft_is_open_refuses_the_save(project: Path):
+    root = project.resolve()
+    opened = editor.open_case(root, CASE)
+    data = opened["data"]
+    data["date"] = "5/4/2019"
+    editor.save(root, FILE, data, opened["version"], as_draft=True)
+    reopened = editor.open_case(root, CASE)
+    case = root / FILE
+    case.write_text(case.read_text(encoding="utf-8") + "# a hand edit (or a git pull)\n", encoding="utf-8")
+    reopened["data"]["date"] = "2019-04-05"
+    untouched = _untouched(case)
+    with pytest.raises(editor.EditorError) as refused:
+        editor.save(root, FILE, reopened["data"], reopened["version"], as_draft=False)
+    assert refused.value.status == 409 and "# a hand edit" in refused.value.body["conflict"]["disk"]
+    untouched()
+
+
+def test_a_file_with_crlf_line_ends_keeps_them(project: Path):
+    root = project.resolve()
+    case = root / FILE
+    case.write_bytes(case.read_bytes().replace(b"\n", b"\r\n"))
+    before = case.read_bytes()
+    opened = editor.open_case(root, CASE)
+    assert editor.save(root, FILE, opened["data"], opened["version"], as_draft=False)["saved"] == FILE
+    assert case.read_bytes() == before
+    opened = editor.open_case(root, CASE)
+    opened["data"]["country"]["en"] = "Republic of Poland"
+    editor.save(root, FILE, opened["data"], opened["version"], as_draft=False)
+    changed = [(a, b) for a, b in zip(before.split(b"\r\n"), case.read_bytes().split(b"\r\n")) if a != b]
+    assert changed == [(b"  en: Poland", b"  en: Republic of Poland")] and b"\n" not in case.read_bytes().replace(b"\r\n", b"")
+
+
+@pytest.mark.parametrize("partner", [[], {}, None, 3])
+def test_a_new_case_of_a_partner_that_is_no_name_is_refused(project: Path, partner: object):
+    with pytest.raises(editor.EditorError) as refused:
+        editor.new_case(project.resolve(), partner)
+    assert refused.value.status == 400
+
+
 def test_a_new_case_is_created_from_the_scaffold_and_passes_validate(project: Path, capsys):
     root = project.resolve()
     opened = editor.new_case(root, "nankai-university")

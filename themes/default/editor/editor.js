@@ -695,6 +695,11 @@
         state.problems = body.problems || [];
         showProblems();
         say(fill(S.saveRefused, { count: errors().length }));
+      } else if (answer.status === 409 && body.conflict && state.version === "") {
+        // A new case whose id is taken: no one changed this case; the other file is not this form's to reload.
+        say(body.error || S.conflictTitle);
+        var idInput = document.getElementById("f-id");
+        if (idInput) idInput.focus();
       } else if (answer.status === 409 && body.conflict) {
         say(S.conflictTitle);
         showConflict(body.conflict);
