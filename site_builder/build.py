@@ -13,7 +13,6 @@ import importlib.util
 import json
 import logging
 import os
-import pickle
 import tempfile
 import time
 import unicodedata
@@ -173,18 +172,21 @@ def convert_texts(site: Site) -> None:
     once, by whichever worker is free, where the render workers would each convert the
     texts their pages show (the list pages show every case's summary); the workers
     forked to render inherit the results. The texts of earlier builds come from
-    .cache/markdown.pickle (keyed by the converter's version; safe to delete), which
+    .cache/markdown.json (keyed by the converter's version; safe to delete), which
     keeps the current texts only.
     """
     texts = sorted({value for model in _models(site) for _path, text in iter_texts(model)
                     if isinstance(text, RichText) for value in (text.en, text.zh) if value})
     version = converter_version()
     cache = site.root / MARKDOWN_CACHE
-    try:
-        stored = pickle.loads(cache.read_bytes())
-        known: dict[str, str] = stored["html"] if stored["version"] == version else {}
-    except Exception:  # missing, unreadable or written by another version: convert again
-        known = {}
+    known: dict[str, str] = {}
+    try:  # JSON, not pickle: reading a cache must never run code, whoever wrote it
+        stored = json.loads(cache.read_bytes())
+        if stored["version"] == version and all(isinstance(k, str) and isinstance(v, str)
+                                                for k, v in stored["html"].items()):
+            known = stored["html"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # missing, damaged, another version or shape
+        pass
     missing = [text for text in texts if text not in known]
     if missing:
         known.update(zip(missing, map_in_parallel(convert, missing)))
@@ -193,7 +195,7 @@ def convert_texts(site: Site) -> None:
     if missing or len(current) != len(known):
         try:
             replace_file(cache.parent, cache.name,
-                         pickle.dumps({"version": version, "html": current}, pickle.HIGHEST_PROTOCOL))
+                         json.dumps({"version": version, "html": current}, ensure_ascii=False).encode("utf-8"))
         except OSError as error:  # a read-only project still builds
             log.debug("Markdown cache not written: %s", error)
     log.debug("Markdown: %d texts, %d converted", len(texts), len(missing))
@@ -226,7 +228,9 @@ def known_pinyin(root: Path) -> dict[str, tuple[str, ...]]:
         data = json.loads((root / PINYIN_CACHE).read_text(encoding="utf-8"))
         if data["pypinyin"] != _pinyin_version():
             return {}
-        return {text: tuple(syllables) for text, syllables in data["labels"].items()}
+        labels = {text: tuple(syllables) for text, syllables in data["labels"].items()
+                  if isinstance(text, str) and isinstance(syllables, list) and all(isinstance(x, str) for x in syllables)}
+        return labels if len(labels) == len(data["labels"]) else {}  # a record of another shape is not used at all
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
 

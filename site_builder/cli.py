@@ -17,7 +17,19 @@ from typing import Any
 
 from . import __version__, content
 from .messages import Message, _, language_from_environment, set_language
-from .paths import CASES_DIR, GUIDE_FILE, OUTPUT_DIR, is_project
+from .paths import (
+    CACHE_DIR,
+    CASES_DIR,
+    DRAFTS_DIR,
+    GUIDE_DIR,
+    GUIDE_FILE,
+    OUTPUT_DIR,
+    POLICIES_DIR,
+    SCHEMA_DIR,
+    THEME_DIR,
+    TRANSLATIONS_DIR,
+    is_project,
+)
 from .problems import ContentError, EnvironmentProblem, Problem, report
 
 log = logging.getLogger("site_builder")
@@ -192,11 +204,27 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# The project's own folders: an output folder is replaced whole by each build, so it may be none of these.
+_PROJECT_FOLDERS = {CASES_DIR, POLICIES_DIR, DRAFTS_DIR, GUIDE_DIR.name, SCHEMA_DIR.name, THEME_DIR.parts[0],
+                    TRANSLATIONS_DIR.name, CACHE_DIR.name, "docs", "tests", "bench", "site_builder", ".git"}
+
+
+def _output(args: argparse.Namespace, root: Path) -> Path:
+    """Return the output folder, refusing one whose replacement would take the project's own files with it."""
+    output = Path(args.output).resolve() if args.output else root / OUTPUT_DIR
+    inside = output.relative_to(root).parts if output.is_relative_to(root) else ()
+    if root.is_relative_to(output) or (inside and inside[0] in _PROJECT_FOLDERS):
+        raise UsageError(_("%(output)s holds the project's own files, and each build replaces its output folder "
+                           "whole; choose another folder, e.g. -o %(default)s", output=str(output),
+                           default=OUTPUT_DIR).render())
+    return output
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
     root = _project(args)
-    output = Path(args.output) if args.output else root / OUTPUT_DIR
+    output = _output(args, root)
     build(root, output, draft=args.draft, pdf=not args.no_pdf, base_url=args.base_url, search=not args.no_search)
     return EXIT_OK
 
@@ -205,7 +233,7 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     from .build import build_pdfs_only
 
     root = _project(args)
-    output = Path(args.output) if args.output else root / OUTPUT_DIR
+    output = _output(args, root)
     build_pdfs_only(root, output, draft=args.draft)
     return EXIT_OK
 

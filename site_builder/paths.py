@@ -29,7 +29,7 @@ CACHE_DIR = Path(".cache")
 JINJA_CACHE = CACHE_DIR / "jinja"  # compiled templates
 PDF_CACHE = CACHE_DIR / "pdf"  # rendered PDF editions
 PARSE_CACHE = CACHE_DIR / "parsed"  # read and validated content files
-MARKDOWN_CACHE = CACHE_DIR / "markdown.pickle"  # the content's Markdown texts converted to HTML
+MARKDOWN_CACHE = CACHE_DIR / "markdown.json"  # the content's Markdown texts converted to HTML
 PINYIN_CACHE = CACHE_DIR / "pinyin.json"  # the pinyin of the Chinese facet labels, which sorts them
 
 # The folders the live preview watches: every source of the site.

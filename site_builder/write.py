@@ -163,6 +163,9 @@ def write_files(outputs: Iterable, folder: Path) -> int:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
             if not _holds(target, output.body):  # a staging folder written over (see new_staging)
+                # A new file, never a write into the one there: it may be hard-linked from elsewhere (a
+                # `cp -al` snapshot of an earlier site, say), which must keep its bytes.
+                target.unlink(missing_ok=True)
                 target.write_bytes(output.body)
         except OSError as exc:
             raise located(exc, target) from exc
@@ -171,12 +174,18 @@ def write_files(outputs: Iterable, folder: Path) -> int:
 
 
 def _holds(path: Path, body: bytes) -> bool:
-    """Return whether the file at `path` holds exactly `body`."""
+    """Return whether the file at `path` is this build's own to keep and holds exactly `body`.
+
+    Only a plain file of this user with no other name is kept: a link, or a file also linked
+    from outside the folder or owned by someone else, is made anew.
+    """
     try:
-        if os.stat(path).st_size != len(body):
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1 or info.st_uid != os.geteuid() \
+                or info.st_size != len(body):
             return False
         return path.read_bytes() == body
-    except OSError:  # missing, or not a file
+    except OSError:  # missing, or not readable
         return False
 
 

@@ -94,6 +94,20 @@ def test_a_build_written_over_the_previous_one_equals_a_fresh_one(tmp_path: Path
     assert list(outside.iterdir()) == [] and not list(tmp_path.glob(".staging-*"))
 
 
+def test_a_file_of_the_previous_build_linked_from_elsewhere_keeps_its_bytes(tmp_path: Path):
+    # A snapshot made with hard links (cp -al, rsync --link-dest) shares the files of an earlier build.
+    output = tmp_path / "out"
+    for _ in range(2):
+        run_full([Target("index.html", lambda: b"first"), Target("same.html", lambda: b"same")], output, jobs=1)
+    snapshot = tmp_path / "snapshot"
+    snapshot.mkdir()
+    for name in ("index.html", "same.html"):
+        os.link(tmp_path / ".previous-out" / name, snapshot / name)
+    run_full([Target("index.html", lambda: b"second"), Target("same.html", lambda: b"same")], output, jobs=1)
+    assert (snapshot / "index.html").read_bytes() == b"first" and (output / "index.html").read_bytes() == b"second"
+    assert (output / "same.html").stat().st_nlink == 1  # a file with another name is made anew, never shared
+
+
 def test_a_full_run_of_many_targets_is_made_by_forked_workers(tmp_path: Path):
     count = MIN_PARALLEL + 200
     output = tmp_path / "out"

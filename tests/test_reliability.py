@@ -72,6 +72,23 @@ def errors_of(project: Path) -> list[str]:
 
 # --- data loss: two builds at once, a killed build ---------------------------------------------------
 
+@pytest.mark.parametrize("folder", [".", "cases", "docs", "..", "cases/new-folder"])
+def test_an_output_folder_holding_the_project_is_refused_and_nothing_moves(project, capsys, folder):
+    (project / "docs").mkdir(exist_ok=True)
+    (project / "docs" / "notes.md").write_text("keep me", encoding="utf-8")
+    before = sorted(p.relative_to(project.parent).as_posix() for p in project.parent.rglob("*"))
+    cwd = os.getcwd()
+    os.chdir(project)
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            main(["build", "--no-pdf", "-o", folder])
+        assert exit_.value.code == 2
+    finally:
+        os.chdir(cwd)
+    assert "holds the project's own files" in capsys.readouterr().err
+    assert sorted(p.relative_to(project.parent).as_posix() for p in project.parent.rglob("*")) == before
+
+
 def test_two_builds_into_one_output_run_one_after_the_other(project, tmp_path):
     reference = tmp_path / "reference"
     build(project, reference, pdf=False, search=True)
