@@ -125,6 +125,13 @@ def floor_html(edition_html: str, code: str) -> str:
     return f'<html lang="{lang}"><head><title>floor</title><style>{style}</style></head><body>{paragraphs}</body></html>'
 
 
+def print_floor_ratios(ratios: dict) -> None:
+    """Print each edition's time, its floor's and their ratio against the target."""
+    for code, (edition, floor, ratio) in ratios.items():
+        print(f"  {code:4} edition {edition:5.2f} s  floor {floor:5.2f} s  ratio {ratio:.2f}"
+              f" ({'within' if ratio <= FLOOR_RATIO else 'over'} {FLOOR_RATIO:g})")
+
+
 def floor_ratios(site, runs: int) -> dict[str, tuple[float, float, float]]:
     """Render each edition and its floor one after the other, interleaved, in this process; return for each
     language (median edition seconds, median floor seconds, ratio of the medians)."""
@@ -258,15 +265,11 @@ def main() -> int:
     ratios = floor_ratios(site, args.runs)
     print(f"WeasyPrint floor (the same text as plain paragraphs, same fonts, sizes and page format; CPU time,"
           f" interleaved, median of {args.runs}; load average {os.getloadavg()[0]:.1f}):")
-    for code, (edition, floor, ratio) in ratios.items():
-        print(f"  {code:4} edition {edition:5.2f} s  floor {floor:5.2f} s  ratio {ratio:.2f}"
-              f" ({'within' if ratio <= FLOOR_RATIO else 'over'} {FLOOR_RATIO:g})")
+    print_floor_ratios(ratios)
     ratios = worker_floor_ratios(site, args.runs)
     print(f"  the same, each rendering in a fresh process (editions in a worker as the build starts it)"
           f"  [load average {os.getloadavg()[0]:.1f}]:")
-    for code, (edition, floor, ratio) in ratios.items():
-        print(f"  {code:4} edition {edition:5.2f} s  floor {floor:5.2f} s  ratio {ratio:.2f}"
-              f" ({'within' if ratio <= FLOOR_RATIO else 'over'} {FLOOR_RATIO:g})")
+    print_floor_ratios(ratios)
     if not args.no_reference:
         reference = [reference_layout_seconds() for _ in range(args.runs)]
         seconds = median([r[0] for r in reference])

@@ -229,7 +229,7 @@ def error_page(problems: tuple, path: str) -> bytes:
     advice = html.escape(_("%(count)d problem(s) to fix. The page reloads by itself when you save a fix; the last "
                            "good pages are kept until then.", count=len(problems)).render(lang))
     return (
-        f"<!doctype html>\n<html lang=\"{LANGUAGE[lang].html if lang in LANGUAGE else 'en'}\"><head><meta charset=\"utf-8\">"
+        f"<!doctype html>\n<html lang=\"{LANGUAGE[lang].html}\"><head><meta charset=\"utf-8\">"
         f"<title>{title}</title>"
         "<style>body{font:16px/1.5 system-ui,sans-serif;margin:2rem;max-width:60rem}"
         "li{margin:.5rem 0;color:#8b0000}code{white-space:pre-wrap}</style></head><body>"
