@@ -86,10 +86,24 @@ def die_with_parent(parent: int) -> None:
 
 _SHARED: Sequence[Target] = ()  # the targets a forked worker inherits (never pickled: they hold closures)
 BATCHES_PER_WORKER = 32  # small enough that the workers end together, large enough that handing them out costs little
-# Below this many targets (or texts, in map_in_parallel) one process is faster than forking workers: the
-# 27-case site (526 targets) built in one process took 0.84 × the wall time and 0.89 × the CPU time of
-# two workers (paired whole-process runs on the two-core development machine, shared, load 8).
+# From this many targets (or texts, in map_in_parallel) forked workers are faster however busy the machine.
+# Between MIN_PARALLEL_IDLE and MIN_PARALLEL they are faster only while another CPU is idle: the 27-case site
+# (525 targets) built in one process took 0.84 × the wall time of two workers on the two-core development
+# machine under a load of 8, and 1.13 × it under a load of 0.7 (paired whole-process runs).
 MIN_PARALLEL = 1000
+MIN_PARALLEL_IDLE = 200
+
+
+def _worth_forking(count: int) -> bool:
+    """Return whether `count` targets are made faster by worker processes than here, on this machine now."""
+    if count >= MIN_PARALLEL:
+        return True
+    if count < MIN_PARALLEL_IDLE:
+        return False
+    try:  # the last minute's load: with half a CPU idle on average, a second worker gains more than it costs
+        return (os.cpu_count() or 1) - os.getloadavg()[0] >= 0.5
+    except OSError:  # no load average on this system
+        return False
 
 
 def write_in_parallel(targets: Sequence[Target], folder: Path, *, jobs: int | None = None) -> int:
@@ -99,11 +113,11 @@ def write_in_parallel(targets: Sequence[Target], folder: Path, *, jobs: int | No
     inherit it, and each makes and writes one batch after another. A worker takes the
     next batch when it has finished its last, so the work is shared by what it costs,
     not by how many files it is. Where forking is not safe (other threads run), there
-    is one CPU or fewer than MIN_PARALLEL targets, all is made here.
+    is one CPU or too few targets to gain (see `_worth_forking`), all is made here.
     """
     jobs = min(jobs or os.cpu_count() or 1, 8)
     batches = _batches(targets, jobs)
-    if jobs <= 1 or len(batches) <= 1 or len(targets) < MIN_PARALLEL \
+    if jobs <= 1 or len(batches) <= 1 or not _worth_forking(len(targets)) \
             or "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return write_targets(targets, folder)
     global _SHARED

@@ -4,7 +4,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from site_builder.pipeline import MIN_PARALLEL, LiveOutput, _batches, run_full
+import pytest
+
+from site_builder import pipeline
+from site_builder.pipeline import MIN_PARALLEL, MIN_PARALLEL_IDLE, LiveOutput, _batches, run_full
 from site_builder.render import Target
 
 
@@ -116,3 +119,16 @@ def test_a_full_run_of_many_targets_is_made_by_forked_workers(tmp_path: Path):
     assert run_full(all_targets, output, jobs=2) == count
     makers = {p.read_bytes() for p in output.rglob("*.txt")}
     assert makers and str(os.getpid()).encode() not in makers  # worker processes made them, not this one
+
+
+@pytest.mark.parametrize(("count", "load", "forked"), [
+    (MIN_PARALLEL_IDLE - 1, 0.0, False),  # too few to pay for the fork, even on an idle machine
+    (MIN_PARALLEL_IDLE, 0.0, True),  # the 27-case site's size: workers while a CPU is free
+    (MIN_PARALLEL - 1, 1.4, True),
+    (MIN_PARALLEL - 1, 1.6, False),  # both CPUs busy: one process is faster
+    (MIN_PARALLEL, 8.0, True),  # large sites: workers however busy
+])
+def test_mid_sized_sites_fork_workers_only_while_a_cpu_is_idle(monkeypatch, count: int, load: float, forked: bool):
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (load, load, load))
+    assert pipeline._worth_forking(count) is forked
