@@ -1,94 +1,40 @@
-"""Write a new case file with every field, ready to fill in."""
+"""Write a new case file with every field of the case model, ready to fill in.
+
+The file is generated from `models.Case`, field by field in the model's order (the order of the YAML
+files and of the JSON Schema), so a field added to the model appears here without a second list to
+keep in step; `fields.CASE_FIELDS` orders the same fields for readers, and both are checked against the
+model by tests/test_fields.py. What is said about each field comes from `_comments`, in the editor's
+language.
+"""
 from __future__ import annotations
 
 import re
 import textwrap
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel
 
 from .messages import _, current_language
-from .models import Guide
+from .models import Case, Guide, RichText, Text
 
-TEMPLATE = """\
-# yaml-language-server: $schema=../schema/case.schema.json
-# {c[intro]}
-# {c[check]}  python -m site_builder validate --draft {path}
-
-id: {id}                         # {c[id]}
-section: "{section}"                  # {c[section]}
-region: {region}                          # {c[region]}
-partner: {partner}   # {c[partner]}
-institution:                         # {c[institution]}
-  en: ""
-  zh: ""
-country:
-  en: ""
-  zh: ""
-authors:                             # {c[authors]}
-  - name: ""
-    # name_zh: ""                    # {c[name_zh]}
-    role:                            # {c[optional]}
-      en: ""
-      zh: ""
-target_groups:                       # {c[target_groups]}
-  - en: ""
-    zh: ""
-# target_groups_detail:              # {c[target_groups_detail]}
-date:                                # {c[date]}
-themes: []                           # {c[themes]}
-
-profile:
-  name:                              # {c[name]}
-    en: ""
-    zh: ""
-  short_description:                 # {c[markdown]}
-    en: |
-      
-    zh: |
-      
-  background:                        # {c[markdown_optional]}
-    en: |
-      
-    zh: |
-      
-  keywords:                          # {c[keywords]}
-    - en: ""
-      zh: ""
-
-impact:                              # {c[impact]}
-  achievements:
-    en: |
-      
-    zh: |
-      
-  awards:
-    en: ""
-    zh: ""
-  key_success_factors:
-    en: ""
-    zh: ""
-  impact:
-    en: ""
-    zh: ""
-
-# image:                             # {c[image]}
-#   file: cases/images/{id}.png      # {c[image_file]}
-#   alt: {{en: "", zh: ""}}            # {c[image_alt]}
-#   caption: {{en: "", zh: ""}}        # {c[optional]}
-
-information_sources:
-  websites: []                       # {c[websites]}
-
-contact:                             # {c[contact]}
-  name: ""
-  # name_zh: ""                      # {c[name_zh]}
-  role: {{en: "", zh: ""}}
-  institution: {{en: "", zh: ""}}
-  address: {{en: "", zh: ""}}
-  telephone: ""
-  email: ""
-
-# update_of: other-case-id           # {c[update_of]}
-editorial_notes: []                  # {c[editorial_notes]}
-"""
+COMMENT_COLUMN = 37  # where the comments start, so that they read as one column
+# Optional fields most cases leave out: written as comments, to be uncommented where the source gives them.
+COMMENTED_OUT = frozenset({"target_groups_detail", "image", "authors.name_zh", "contact.name_zh", "update_of"})
+# Lists most cases leave empty: written as [], their form shown in the comment.
+EMPTY_LISTS = frozenset({"editorial_notes"})
+# The comment (a key of `_comments`) of each field that has one, by its path in the model.
+COMMENT_OF = {
+    "id": "id", "section": "section", "region": "region", "partner": "partner", "institution": "institution",
+    "authors": "authors", "authors.name_zh": "name_zh", "authors.role": "optional", "target_groups": "target_groups",
+    "target_groups_detail": "target_groups_detail", "date": "date", "themes": "themes", "profile.name": "name",
+    "profile.short_description": "markdown", "profile.background": "markdown_optional",
+    "profile.keywords": "keywords", "impact": "impact", "image": "image", "image.file": "image_file",
+    "image.alt": "image_alt", "image.caption": "optional", "information_sources.websites": "websites",
+    "contact": "contact", "contact.name_zh": "name_zh", "update_of": "update_of",
+    "editorial_notes": "editorial_notes",
+}
 
 
 def _comments(parent: str, themes: str) -> dict[str, str]:
@@ -145,11 +91,99 @@ def next_section(guide: Guide, partner: str, taken: set[str]) -> str:
 def render_case(guide: Guide, partner: str, case_id: str, section: str) -> str:
     """Return the text of a new, empty case file."""
     region = next(ch.region for ch in guide.case_chapters for s in ch.sections if s.partner == partner)
-    return TEMPLATE.format(
-        id=case_id, section=section, parent=section.rsplit(".", 1)[0], region=region, partner=partner,
-        path=f"cases/{case_id}.yaml",
-        c=_comments(section.rsplit(".", 1)[0], ", ".join(t.id for t in guide.themes)),
-    )
+    parent = section.rsplit(".", 1)[0]
+    comments = _comments(parent, ", ".join(t.id for t in guide.themes))
+    path = f"cases/{case_id}.yaml"
+    given = {"id": case_id, "section": f'"{section}"', "region": region, "partner": partner,
+             "image.file": f"cases/images/{case_id}.png", "update_of": "other-case-id"}
+    lines = ["# yaml-language-server: $schema=../schema/case.schema.json", f"# {comments['intro']}",
+             f"# {comments['check']}  python -m site_builder validate --draft {path}", ""]
+    lines += _model_lines(Case, "", given, comments)
+    return "\n".join(lines) + "\n"
+
+
+def _model_lines(model: type[BaseModel], prefix: str, given: dict[str, str], comments: dict[str, str],
+                 *, indent: str = "", commented: bool = False) -> list[str]:
+    """Return the lines of a model's fields, each key with its empty value and its comment.
+
+    `commented`: the model is itself an optional field written as a comment (see COMMENTED_OUT).
+    """
+    lines: list[str] = []
+    for name, info in model.model_fields.items():
+        path = prefix + name
+        hidden = not commented and path in COMMENTED_OUT
+        kind, inner = _kind(info.annotation)
+        comment = comments.get(COMMENT_OF.get(path, ""))
+
+        def line(text: str, comment: str | None = None, *, hidden: bool = hidden) -> str:
+            if commented:
+                text = "# " + indent + text
+            elif hidden:
+                text = indent + "# " + text
+            else:
+                text = indent + text
+            return f"{text.ljust(COMMENT_COLUMN - 1)} # {comment}" if comment else text
+
+        if not prefix and kind == "model" and lines and lines[-1]:
+            lines.append("")  # a block of the template: set apart from what comes before
+        if path in given:
+            lines.append(line(f"{name}: {given[path]}", comment))
+        elif kind == "model":
+            lines.append(line(f"{name}:", comment))
+            lines += _model_lines(inner, path + ".", given, comments, indent=indent + "  ",
+                                  commented=commented or hidden)
+        elif kind == "text" and (hidden or commented):
+            lines.append(line(f'{name}: {{en: "", zh: ""}}', comment))
+        elif kind == "text":
+            lines += [line(f"{name}:", comment), line('  en: ""'), line('  zh: ""')]
+        elif kind == "rich" and (hidden or commented):
+            lines.append(line(f"{name}:", comment))
+        elif kind == "rich":  # a block scalar: the text goes on the indented lines below its `|`
+            lines += [line(f"{name}:", comment), line("  en: |"), indent + " " * 4, line("  zh: |"), indent + " " * 4]
+        elif kind == "texts" and path not in EMPTY_LISTS:
+            lines += [line(f"{name}:", comment), line('  - en: ""'), line('    zh: ""')]
+        elif kind == "items":
+            lines.append(line(f"{name}:", comment))
+            item = _model_lines(inner, path + ".", given, comments, indent=indent + "    ")
+            item[0] = indent + "  - " + item[0][len(indent) + 4:]
+            lines += item
+        elif kind in ("list", "texts"):
+            lines.append(line(f"{name}: []", comment))
+        elif kind == "string":
+            lines.append(line(f'{name}: ""', comment))
+        else:  # a value with a form of its own (a date, an address): left empty, which reads as not given
+            lines.append(line(f"{name}:", comment))
+        if not prefix and kind == "model":
+            lines.append("")
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def _kind(annotation: Any) -> tuple[str, Any]:
+    """Return how a field is written empty, and the type it holds.
+
+    model, text, rich, texts (a list of texts), items (a list of models), list (of anything else),
+    string (a plain string), or other (a string of a given form, or any other value).
+    """
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+    if typing.get_origin(annotation) is list:
+        (item,) = typing.get_args(annotation)
+        if isinstance(item, type) and issubclass(item, Text):
+            return "texts", item
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return "items", item
+        return "list", item
+    if isinstance(annotation, type) and issubclass(annotation, RichText):
+        return "rich", annotation
+    if isinstance(annotation, type) and issubclass(annotation, Text):
+        return "text", annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "model", annotation
+    if annotation is str:
+        return "string", annotation
+    return "other", annotation
 
 
 def default_id(section: str) -> str:
