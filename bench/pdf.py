@@ -24,6 +24,14 @@ the target was set) and prints how much slower or faster this machine is now, an
 time of both editions scaled by that factor. The scaled figure is an estimate: the
 reference text here (reference-zh.txt, from the guide) is not the one first measured.
 `--no-reference` skips it.
+
+`--features` measures instead where an edition's time above its floor goes: each edition
+is rendered in full and with one feature of the publication left out at a time (tagging,
+running heads and footers, the "(continued)" label image, Chinese justification, English
+hyphenation), then with all of them left out, each in a fresh worker process as the build
+renders it, interleaved, N times, beside its floor. It prints what each feature costs (the
+median CPU time of the full edition minus that of the edition without it), and the ratio to
+the floor that would remain without any of them.
 """
 from __future__ import annotations
 
@@ -196,6 +204,66 @@ def worker_floor_ratios(site, runs: int) -> dict[str, tuple[float, float, float]
     return result
 
 
+# Each feature as a style sheet that leaves it out (appended after pdf.css) and whether the PDF is tagged.
+FEATURES: dict[str, tuple[str, bool]] = {
+    "tagging (PDF/UA structure tree)": ("", False),
+    "running heads and footers": ("@page { @top-left { content: none } @top-right { content: none }"
+                                  " @bottom-left { content: none } @bottom-right { content: none } }", True),
+    '"(continued)" label image': (".template tr.flow th { background-image: none !important; }", True),
+    "Chinese justification": (".lang-zh .front, .lang-zh .chapter-start, .lang-zh .template td,"
+                              " .lang-zh .template p { text-align: start !important; }", True),
+    "English hyphenation": ("html:lang(en) body { hyphens: manual !important; }", True),
+}
+
+
+def render_without(html: str, base_url: str, stylesheet: str, tagged: bool) -> float:
+    """Render an edition in this (fresh worker) process as the build does, or untagged; return its CPU seconds."""
+    from site_builder import pdf
+
+    if tagged:
+        return pdf.render_edition(html, base_url, stylesheet).cpu_seconds
+    started = time.process_time()
+    pdf.layout_edition(html, base_url, stylesheet).write_pdf()
+    return time.process_time() - started
+
+
+def feature_costs(site, runs: int) -> None:
+    """Print what each feature of the editions costs, and the ratio to the floor left without any of them."""
+    import tempfile
+
+    from site_builder import pdf
+
+    editions = pdf.prepare_editions(site)
+    with tempfile.TemporaryDirectory() as folder:
+        variants: dict[str, tuple[str, bool]] = {"full edition": (editions[0].stylesheet, True)}
+        base_css = Path(editions[0].stylesheet).read_text(encoding="utf-8")
+        for number, (name, (css, tagged)) in enumerate(FEATURES.items()):
+            path = Path(folder) / f"without-{number}.css"
+            path.write_text(base_css + "\n" + css, encoding="utf-8")
+            variants[f"without {name}"] = (str(path), tagged)
+        path = Path(folder) / "without-all.css"
+        path.write_text(base_css + "\n" + "\n".join(css for css, _ in FEATURES.values()), encoding="utf-8")
+        variants["without all of these"] = (str(path), False)
+        times = {e.code: {name: [] for name in [*variants, "floor"]} for e in editions}
+        for _ in range(runs):
+            for edition in editions:
+                times[edition.code]["floor"].append(
+                    in_fresh_process(floor_seconds, floor_html(edition.html, edition.code)))
+                for name, (stylesheet, tagged) in variants.items():
+                    times[edition.code][name].append(in_fresh_process(
+                        render_without, edition.html, edition.base_url, stylesheet, tagged,
+                        initializer=getattr(pdf, "_start_worker", None), initargs=(os.getpid(),)))
+    print(f"What each feature costs (CPU seconds, each rendering in a fresh worker, interleaved, median of {runs};"
+          f" load average {os.getloadavg()[0]:.1f}):")
+    for code, measured in times.items():
+        median = {name: statistics.median(values) for name, values in measured.items()}
+        full, floor = median["full edition"], median["floor"]
+        print(f"  {code}: full edition {full:.2f} s, floor {floor:.2f} s, ratio {full / floor:.2f}")
+        for name in list(variants)[1:]:
+            print(f"    {name:44} {median[name]:5.2f} s  saves {full - median[name]:5.2f} s"
+                  f"  ratio to the floor {median[name] / floor:.2f}")
+
+
 def reference_layout_seconds() -> tuple[float, int]:
     """Lay out the reference workload once; return (seconds, pages).
 
@@ -221,12 +289,17 @@ def main() -> int:
     parser.add_argument("--root", type=Path, default=ROOT, help="project to render (default: this one)")
     parser.add_argument("--no-reference", action="store_true",
                         help="skip the reference workload that tells this machine's speed")
+    parser.add_argument("--features", action="store_true",
+                        help="measure only what each feature of the editions costs against the floor")
     args = parser.parse_args()
 
     logging.basicConfig(level=logging.ERROR)
     from site_builder.content import load_site
 
     site, _ = load_site(args.root)
+    if args.features:
+        feature_costs(site, args.runs)
+        return 0
     runs = []
     for number in range(1, args.runs + 1):
         load = os.getloadavg()[0]
