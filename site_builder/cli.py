@@ -279,6 +279,28 @@ def _argparse_words(text: str) -> str:
     return Message(text).render()
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help with its section headings ended as the language ends them ("选项：", not "选项:")."""
+
+    def start_section(self, heading: str | None) -> None:
+        self._headings = [*getattr(self, "_headings", []), heading]
+        super().start_section(heading)
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        for heading in filter(None, getattr(self, "_headings", [])):  # argparse writes "heading:" itself
+            text = text.replace(f"{heading}:\n", _("%(heading)s:", heading=heading).render() + "\n")
+        return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """The CLI's parser: every command's parser (argparse makes them of this class too) uses _HelpFormatter."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def _language_option(argv: list[str]) -> str | None:
     """Return the value of --lang anywhere in `argv` (the help must be in that language too)."""
     for i, arg in enumerate(argv):
@@ -309,7 +331,7 @@ def _common_options(*, top: bool) -> argparse.ArgumentParser:
 
 def _parser() -> argparse.ArgumentParser:
     argparse._ = _argparse_words  # type: ignore[attr-defined]
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="site-builder",
         description=_("Build the CIPnet Good Practices Guide (D1.2.3): a bilingual website and PDF editions.").render(),
         epilog=_("Exit codes: 0 ok, 1 content errors, 2 usage errors, 3 environment errors (unwritable folder, "

@@ -79,6 +79,14 @@ def test_options_after_the_command_and_the_version(project: Path):
     assert "检查所有案例" in run(["validate", "--help", "--lang", "zh"], project).stdout
 
 
+def test_help_headings_end_with_the_languages_colon(project: Path):
+    for args in (["--help"], ["validate", "--help"], ["i18n", "--help"]):
+        chinese = run([*args, "--lang", "zh"], project).stdout
+        headings = [line for line in chinese.splitlines() if line and not line.startswith(" ")][1:]
+        assert "选项：" in headings and not [h for h in headings if h.endswith(":")], chinese
+    assert "options:" in run(["--help", "--lang", "en"], project).stdout.splitlines()
+
+
 # --- YAML as the editor's plugin reads it (YAML 1.2) -------------------------------------------------------
 
 def test_plain_values_are_read_as_yaml_1_2_does(tmp_path: Path):
