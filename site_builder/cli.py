@@ -311,13 +311,13 @@ def _language_option(argv: list[str]) -> str | None:
     return None
 
 
-def _common_options(*, top: bool) -> argparse.ArgumentParser:
+def _common_options(*, top: bool) -> _Parser:
     """Return the options every command takes, before or after its name.
 
     After the command's name they default to "not given", so that they never
     undo the same option given before it.
     """
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     default: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
     noise = common.add_mutually_exclusive_group()
     noise.add_argument("-v", "--verbose", action="store_true", help=_("print more detail").render(), **default)
