@@ -204,27 +204,24 @@ def worker_floor_ratios(site, runs: int) -> dict[str, tuple[float, float, float]
     return result
 
 
-# Each feature as a style sheet that leaves it out (appended after pdf.css) and whether the PDF is tagged.
-FEATURES: dict[str, tuple[str, bool]] = {
-    "tagging (PDF/UA structure tree)": ("", False),
+# Each feature left out: a style sheet appended after pdf.css, and what render_edition is asked to leave out.
+FEATURES: dict[str, tuple[str, dict[str, bool]]] = {
+    "tagging (PDF/UA structure tree)": ("", {"tagged": False}),
     "running heads and footers": ("@page { @top-left { content: none } @top-right { content: none }"
-                                  " @bottom-left { content: none } @bottom-right { content: none } }", True),
-    '"(continued)" label image': (".template tr.flow th { background-image: none !important; }", True),
-    "Chinese justification": (".lang-zh .front, .lang-zh .chapter-start, .lang-zh .template td,"
-                              " .lang-zh .template p { text-align: start !important; }", True),
-    "English hyphenation": ("html:lang(en) body { hyphens: manual !important; }", True),
+                                  " @bottom-left { content: none } @bottom-right { content: none } }", {}),
+    '"(continued)" label image': (".template tr.flow th { background-image: none !important; }", {}),
+    "Chinese setting (justified, narrowed marks, no lone last character)": (
+        ".lang-zh .front, .lang-zh .chapter-start, .lang-zh .template td, .lang-zh .template p"
+        " { text-align: start !important; }", {"chinese_setting": False}),
+    "English hyphenation": ("html:lang(en) body { hyphens: manual !important; }", {}),
 }
 
 
-def render_without(html: str, base_url: str, stylesheet: str, tagged: bool) -> float:
-    """Render an edition in this (fresh worker) process as the build does, or untagged; return its CPU seconds."""
+def render_without(html: str, base_url: str, stylesheet: str, leave_out: dict[str, bool]) -> float:
+    """Render an edition in this (fresh worker) process as the build does, less `leave_out`; return its CPU seconds."""
     from site_builder import pdf
 
-    if tagged:
-        return pdf.render_edition(html, base_url, stylesheet).cpu_seconds
-    started = time.process_time()
-    pdf.layout_edition(html, base_url, stylesheet).write_pdf()
-    return time.process_time() - started
+    return pdf.render_edition(html, base_url, stylesheet, **leave_out).cpu_seconds
 
 
 def feature_costs(site, runs: int) -> None:
@@ -235,23 +232,24 @@ def feature_costs(site, runs: int) -> None:
 
     editions = pdf.prepare_editions(site)
     with tempfile.TemporaryDirectory() as folder:
-        variants: dict[str, tuple[str, bool]] = {"full edition": (editions[0].stylesheet, True)}
+        variants: dict[str, tuple[str, dict[str, bool]]] = {"full edition": (editions[0].stylesheet, {})}
         base_css = Path(editions[0].stylesheet).read_text(encoding="utf-8")
-        for number, (name, (css, tagged)) in enumerate(FEATURES.items()):
+        for number, (name, (css, leave_out)) in enumerate(FEATURES.items()):
             path = Path(folder) / f"without-{number}.css"
             path.write_text(base_css + "\n" + css, encoding="utf-8")
-            variants[f"without {name}"] = (str(path), tagged)
+            variants[f"without {name}"] = (str(path), leave_out)
         path = Path(folder) / "without-all.css"
         path.write_text(base_css + "\n" + "\n".join(css for css, _ in FEATURES.values()), encoding="utf-8")
-        variants["without all of these"] = (str(path), False)
+        variants["without all of these"] = (str(path), {k: v for _, leave_out in FEATURES.values()
+                                                        for k, v in leave_out.items()})
         times = {e.code: {name: [] for name in [*variants, "floor"]} for e in editions}
         for _ in range(runs):
             for edition in editions:
                 times[edition.code]["floor"].append(
                     in_fresh_process(floor_seconds, floor_html(edition.html, edition.code)))
-                for name, (stylesheet, tagged) in variants.items():
+                for name, (stylesheet, leave_out) in variants.items():
                     times[edition.code][name].append(in_fresh_process(
-                        render_without, edition.html, edition.base_url, stylesheet, tagged,
+                        render_without, edition.html, edition.base_url, stylesheet, leave_out,
                         initializer=getattr(pdf, "_start_worker", None), initargs=(os.getpid(),)))
     print(f"What each feature costs (CPU seconds, each rendering in a fresh worker, interleaved, median of {runs};"
           f" load average {os.getloadavg()[0]:.1f}):")
@@ -260,7 +258,7 @@ def feature_costs(site, runs: int) -> None:
         full, floor = median["full edition"], median["floor"]
         print(f"  {code}: full edition {full:.2f} s, floor {floor:.2f} s, ratio {full / floor:.2f}")
         for name in list(variants)[1:]:
-            print(f"    {name:44} {median[name]:5.2f} s  saves {full - median[name]:5.2f} s"
+            print(f"    {name:80} {median[name]:5.2f} s  saves {full - median[name]:5.2f} s"
                   f"  ratio to the floor {median[name] / floor:.2f}")
 
 

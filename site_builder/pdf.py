@@ -286,14 +286,19 @@ def render_all(editions: list[Edition], *, jobs: int | None = None) -> list[Rend
         return [render_edition(e.html, e.base_url, e.stylesheet) for e in editions]
 
 
-def render_edition(html: str, base_url: str, stylesheet: str) -> Rendered:
-    """Lay out one edition and write it as PDF; runs in a worker process."""
+def render_edition(html: str, base_url: str, stylesheet: str, *, chinese_setting: bool = True,
+                   tagged: bool = True) -> Rendered:
+    """Lay out one edition and write it as PDF; runs in a worker process.
+
+    `chinese_setting` and `tagged` are there to measure what each costs (bench/pdf.py --features).
+    """
     global _editions_rendered
     started, cpu = time.perf_counter(), time.process_time()
     if _editions_rendered and not gc.isenabled():  # a worker's second edition: first free what the first left
         gc.collect()
     with _cyclic_gc_paused():
-        rendered = write_edition(layout_edition(html, base_url, stylesheet), started)
+        rendered = write_edition(layout_edition(html, base_url, stylesheet, chinese_setting=chinese_setting),
+                                 started, tagged=tagged)
     _editions_rendered += 1
     return dataclasses.replace(rendered, cpu_seconds=time.process_time() - cpu)
 
@@ -329,25 +334,29 @@ def _cyclic_gc_paused():
             gc.enable()
 
 
-def layout_edition(html: str, base_url: str, stylesheet: str):
-    """Return the laid-out WeasyPrint document of one edition."""
+def layout_edition(html: str, base_url: str, stylesheet: str, *, chinese_setting: bool = True):
+    """Return the laid-out WeasyPrint document of one edition (with WeasyPrint's own setting of Chinese
+    where `chinese_setting` is false and this process has not installed ours)."""
     from weasyprint import CSS, HTML
 
-    _install_chinese_setting()
+    if chinese_setting:
+        _install_chinese_setting()
     return HTML(string=html, base_url=base_url).render(stylesheets=[CSS(filename=stylesheet)])
 
 
-def write_edition(document, started: float) -> Rendered:
-    """Write a laid-out edition as PDF; note the page each case starts on."""
+def write_edition(document, started: float, *, tagged: bool = True) -> Rendered:
+    """Write a laid-out edition as PDF (tagged, as PDF/UA-1, unless `tagged` is false); note the page each
+    case starts on."""
     case_pages: dict[str, int] = {}
     for number, page in enumerate(document.pages, start=1):
         for anchor in page.anchors:
             if anchor.startswith("case-") and anchor[5:] not in case_pages:
                 case_pages[anchor[5:]] = number
-    _install_tagging()
-    _mark_artifacts(document)
+    if tagged:
+        _install_tagging()
+        _mark_artifacts(document)
     _drop_hidden_continued_labels(document)
-    body = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=_finish_pdf)
+    body = document.write_pdf(pdf_variant=PDF_VARIANT if tagged else None, finisher=_finish_pdf)
     return Rendered(body, len(document.pages), case_pages, time.perf_counter() - started)
 
 
