@@ -155,12 +155,13 @@ def _annotation(path: str) -> Any:
     model: Any = Case
     annotation: Any = None
     for name in path.split("."):
-        annotation = _without_none(model.model_fields[name].annotation)
+        annotation = without_none(model.model_fields[name].annotation)
         model = annotation
     return annotation
 
 
-def _without_none(annotation: Any) -> Any:
+def without_none(annotation: Any) -> Any:
+    """Return a field's type without its `| None` (`Text | None` → `Text`)."""
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
         (annotation,) = [a for a in typing.get_args(annotation) if a is not type(None)]
     return annotation

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 import textwrap
-import types
 import typing
 from typing import Any
 
 from pydantic import BaseModel
 
+from .fields import without_none
 from .messages import _, current_language
 from .models import Case, Guide, RichText, Text
 
@@ -166,8 +166,7 @@ def _kind(annotation: Any) -> tuple[str, Any]:
     model, text, rich, texts (a list of texts), items (a list of models), list (of anything else),
     string (a plain string), or other (a string of a given form, or any other value).
     """
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+    annotation = without_none(annotation)
     if typing.get_origin(annotation) is list:
         (item,) = typing.get_args(annotation)
         if isinstance(item, type) and issubclass(item, Text):
