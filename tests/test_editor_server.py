@@ -438,6 +438,24 @@ def test_the_api_answers_the_page(preview: Preview):
     assert status == 404 and missing == {"error": "没有案例 no-such-case"}
 
 
+@pytest.mark.parametrize("started_in, page", [("en", "zh"), ("zh", "en")])
+def test_mark_refusals_are_in_the_editor_pages_language_not_the_previews(preview: Preview, started_in: str,
+                                                                         page: str):
+    from site_builder.messages import set_language
+
+    path = preview.root / FILE
+    path.write_text(path.read_text(encoding="utf-8").replace("  zh: 波兰\n", "", 1), encoding="utf-8")
+    set_language(started_in)  # the language the preview was started in (--lang, LANG)
+    no_chinese = post(preview, "mark", {"lang": page, "file": FILE, "fields": ["country"]})
+    unknown = post(preview, "mark", {"lang": page, "file": FILE, "fields": ["profile.nam"]})
+    if page == "zh":
+        assert no_chinese == (400, {"error": f"{FILE}：country没有可记录的中文，请先翻译"})
+        assert unknown[0] == 400 and unknown[1]["error"].startswith(f"{FILE}：没有双语字段“profile.nam”；是否指")
+    else:
+        assert no_chinese == (400, {"error": f"{FILE}: country has no Chinese text to mark; translate it first"})
+        assert unknown[0] == 400 and unknown[1]["error"].startswith(f"{FILE}: no bilingual field 'profile.nam'")
+
+
 def test_pages_get_the_editor_links_and_the_editor_page_never_reloads(preview: Preview):
     status, page = fetch(f"{preview.url}zh/cases/{CASE}/")
     assert status == 200
