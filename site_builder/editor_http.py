@@ -2,8 +2,10 @@
 
 Every request must name this machine in Host (hosts.py: DNS rebinding); every
 API call is a POST of at most 1 MiB of JSON with the session's token in
-X-Editor-Token and, when the browser sends one, an Origin of this server. The
-token is made when the preview starts and reaches only the editor's pages.
+X-Editor-Token and, when the browser sends one, this server's own Origin: the
+scheme, host and port the request reached, so that a page of another local
+server cannot post. The token is made when the preview starts and reaches only
+the editor's pages.
 Nothing in a request is evaluated: the JSON is data, written as YAML text by
 ruamel.yaml and read back only by the safe reader (yamlsource).
 """
@@ -23,7 +25,7 @@ from tornado import web
 
 from . import editor
 from .editor import MAX_REQUEST_BYTES, EditorError
-from .hosts import allowed_host, allowed_origin
+from .hosts import allowed_host, same_origin
 from .languages import LANGUAGE, load_translations
 from .livereload import NO_RELOAD_HEADER
 from .messages import MESSAGE_LANGUAGES, Message, _, current_language, render
@@ -156,7 +158,8 @@ class EditorApi(_Guarded):
             self.body = None
         if isinstance(self.body, dict) and self.body.get("lang") in MESSAGE_LANGUAGES:
             self.lang = self.body["lang"]
-        if not allowed_origin(self.request.headers.get("Origin"), self.session.host):
+        if not same_origin(self.request.headers.get("Origin"), self.request.headers.get("Host"), self.request.protocol,
+                           self.session.host):
             raise _Refused(403, _("requests from other sites are refused"))
         if not secrets.compare_digest(self.request.headers.get("X-Editor-Token", "").encode(),
                                       self.session.token.encode()):

@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
 from site_builder import editor
@@ -561,6 +562,51 @@ def test_requests_without_the_rights_are_refused_and_nothing_is_written(preview:
     assert answer[0] == status and answer[1]["error"]
     unchanged()
     no_draft()
+
+
+def test_only_the_previews_own_origin_may_post(preview: Preview):
+    host, port = preview.address
+    body = _save_body(preview)
+    unchanged = _untouched(preview.root / FILE)
+    no_draft = _untouched(preview.root / "drafts" / f"{CASE}.yaml")
+    for other in ("http://127.0.0.1:9999", f"https://{host}:{port}", f"http://localhost:{port}", f"http://{host}",
+                  f"http://{host}:{port}.evil.example", f"http://{host}:{port}/"):
+        status, answer = post(preview, "save", body, headers={"Origin": other})
+        assert status == 403 and answer["error"] == "requests from other sites are refused", other
+        unchanged()
+        no_draft()
+    assert post(preview, "save", body, headers={"Origin": f"http://{host}:{port}"})[0] == 200
+    assert post(preview, "form", {"lang": "en"}, headers={"Origin": f"http://localhost:{port}",
+                                                          "Host": f"localhost:{port}"})[0] == 200
+
+    async def reload_socket(origin: str) -> None:
+        request = HTTPRequest(preview.url.replace("http://", "ws://") + "livereload", headers={"Origin": origin})
+        (await websocket_connect(request)).close()
+
+    with pytest.raises(HTTPClientError) as refused:  # nor may it follow the preview's reloads
+        asyncio.run(reload_socket("http://127.0.0.1:9999"))
+    assert refused.value.code == 403
+    asyncio.run(reload_socket(f"http://{host}:{port}"))
+
+
+@pytest.mark.parametrize("origin, host, configured, same", [
+    ("http://127.0.0.1:8000", "127.0.0.1:8000", "127.0.0.1", True),
+    ("http://127.0.0.1:8000", "127.0.0.1:8001", "127.0.0.1", False),
+    ("http://LOCALHOST:8000", "localhost:8000", "127.0.0.1", True),
+    ("http://[::1]:8000", "[::1]:8000", "::1", True),
+    ("http://127.0.0.1", "127.0.0.1:80", "127.0.0.1", True),  # the scheme's own port may go unsaid
+    ("http://192.168.1.5:8000", "192.168.1.5:8000", "0.0.0.0", True),  # --host 0.0.0.0, reached on the LAN
+    ("http://mybox.lan:8000", "mybox.lan:8000", "mybox.lan", True),  # --host mybox.lan
+    ("http://evil.example:8000", "evil.example:8000", "127.0.0.1", False),  # DNS rebinding: both name the attacker
+    ("http://127.0.0.1:9999", "127.0.0.1:8000", "127.0.0.1", False),
+    ("https://127.0.0.1:8000", "127.0.0.1:8000", "127.0.0.1", False),
+    ("null", "127.0.0.1:8000", "127.0.0.1", False),
+    (None, "127.0.0.1:8000", "127.0.0.1", True),  # not a browser's page
+])
+def test_same_origin_is_scheme_host_and_port_of_the_host_header(origin, host, configured, same):
+    from site_builder.hosts import same_origin
+
+    assert same_origin(origin, host, "http", configured) is same
 
 
 @pytest.mark.parametrize("file", ["../x.yaml", "cases/../../etc/passwd", "/etc/passwd", str(Path("/tmp/x.yaml")),
