@@ -564,6 +564,37 @@ def test_requests_without_the_rights_are_refused_and_nothing_is_written(preview:
     no_draft()
 
 
+@pytest.mark.parametrize("raw", [b"not json", b'{"lang": "zh", "file": "' + FILE.encode(), b"[" * 100_000])
+def test_the_token_is_checked_before_the_body_is_read(preview: Preview, raw: bytes, monkeypatch):
+    parsed = []
+    real_loads = json.loads
+    monkeypatch.setattr(json, "loads", lambda text, *a, **k: parsed.append(text) or real_loads(text, *a, **k))
+    case = _untouched(preview.root / FILE)
+    status, answer = post(preview, "save", None, raw=raw, token="wrong-token")
+    assert (status, answer["error"]) == (403, "the editor's token is missing or wrong; reload the editor page")
+    assert raw not in parsed  # refused on its headers alone: the body was never parsed
+    case()
+
+
+@pytest.mark.parametrize("started_in, referer, expected", [
+    ("en", "/_editor/zh/edit/" + CASE, "编辑器令牌缺失或错误"),
+    ("zh", "/_editor/en/new", "the editor's token is missing or wrong"),
+    ("zh", "/en/cases/" + CASE + "/", "编辑器令牌缺失或错误"),  # no editor page: the preview's language
+    ("en", None, "the editor's token is missing or wrong"),
+])
+def test_a_refused_request_is_answered_in_the_language_of_the_page_that_sent_it(
+        preview: Preview, started_in: str, referer: str | None, expected: str):
+    from site_builder.messages import set_language
+
+    set_language(started_in)
+    headers = {"Referer": preview.url.rstrip("/") + referer} if referer else {}
+    status, answer = post(preview, "save", None, raw=b'{"lang": "en"}' if started_in == "zh" else b'{"lang": "zh"}',
+                          token="", headers=headers)
+    assert status == 403 and answer["error"].startswith(expected)
+    status, answer = post(preview, "save", None, raw=b"{}", headers={**headers, "Host": "evil.example"})
+    assert status == 403 and answer["error"].startswith("不允许使用此地址" if "编辑器" in expected else "this address")
+
+
 def test_only_the_previews_own_origin_may_post(preview: Preview):
     host, port = preview.address
     body = _save_body(preview)
