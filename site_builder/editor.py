@@ -566,7 +566,7 @@ def mark(root: Path, file: object, fields: object) -> dict:
         try:
             mark_translated(root, [case], fields)
         except UnknownField as exc:
-            raise EditorError(400, Message(str(exc))) from None
+            raise EditorError(400, exc.message) from None
         except ContentError as exc:
             raise EditorError(422, _("the file is not valid, so its translations cannot be checked"),
                               problems=exc.problems) from None

@@ -2,8 +2,10 @@
 
 Every request must name this machine in Host (hosts.py: DNS rebinding); every
 API call is a POST of at most 1 MiB of JSON with the session's token in
-X-Editor-Token and, when the browser sends one, an Origin of this server. The
-token is made when the preview starts and reaches only the editor's pages.
+X-Editor-Token and, when the browser sends one, this server's own Origin: the
+scheme, host and port the request reached, so that a page of another local
+server cannot post. The token is made when the preview starts and reaches only
+the editor's pages.
 Nothing in a request is evaluated: the JSON is data, written as YAML text by
 ruamel.yaml and read back only by the safe reader (yamlsource).
 """
@@ -17,13 +19,14 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
-from tornado import web
+from tornado import httputil, web
 
 from . import editor
 from .editor import MAX_REQUEST_BYTES, EditorError
-from .hosts import allowed_host, allowed_origin
+from .hosts import allowed_host, same_origin
 from .languages import LANGUAGE, load_translations
 from .livereload import NO_RELOAD_HEADER
 from .messages import MESSAGE_LANGUAGES, Message, _, current_language, render
@@ -31,6 +34,7 @@ from .paths import TEMPLATES_DIR, THEME_DIR
 
 PAGE_TEMPLATE = "editor/page.html"
 STATIC_DIR = THEME_DIR / "editor"
+_EDITOR_PAGE = re.compile(r"^/_editor/(en|zh)/")
 _CASE_PAGE = re.compile(r"^/(en|zh)/cases/([a-z0-9]+(?:-[a-z0-9]+)*)/(?:index\.html)?$")
 # After the skip link where there is one, so that it stays the first stop of the keyboard.
 _BODY = re.compile(rb'<body[^>]*>(?:\s*<a class="skip-link"[^>]*>[^<]*</a>)?')
@@ -75,6 +79,18 @@ def inject(path: str, page: bytes) -> bytes:
     bar = ('<link rel="stylesheet" href="/_editor/static/links.css">'
            f'<nav class="editor-bar" aria-label="{bar_name}">' + "".join(links) + "</nav>")
     return page[:body.end()] + bar.encode("utf-8") + page[body.end():]
+
+
+def request_language(request: httputil.HTTPServerRequest) -> str:
+    """Return the editor language (/_editor/en/… or /_editor/zh/…) of a request's URL or Referer, else the preview's."""
+    for url in (request.path, request.headers.get("Referer", "")):
+        try:
+            path = urlsplit(url).path
+        except ValueError:
+            continue
+        if match := _EDITOR_PAGE.match(path):
+            return match.group(1)
+    return current_language()
 
 
 class _Guarded(web.RequestHandler):
@@ -146,24 +162,28 @@ class EditorApi(_Guarded):
     body: Any = None
 
     def prepare(self) -> None:
+        # Every refusal before the body is read is said in the language of the page that sent the request.
+        self.lang = request_language(self.request)
         super().prepare()
-        self.lang = current_language()
         if len(self.request.body) > MAX_REQUEST_BYTES:
             raise _Refused(413, _("the request is larger than %(size)s bytes", size=f"{MAX_REQUEST_BYTES:,}"))
+        if not same_origin(self.request.headers.get("Origin"), self.request.headers.get("Host"), self.request.protocol,
+                           self.session.host):
+            raise _Refused(403, _("requests from other sites are refused"))
+        # The headers decide first: a request without the token costs no parse of up to 1 MiB of JSON.
+        if not secrets.compare_digest(self.request.headers.get("X-Editor-Token", "").encode(),
+                                      self.session.token.encode()):
+            raise _Refused(403, _("the editor's token is missing or wrong; reload the editor page"))
+        if not self.request.headers.get("Content-Type", "").startswith("application/json"):
+            raise _Refused(400, _("the request must be a JSON object"))
         try:
             self.body = json.loads(self.request.body)
         except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond what Python parses
             self.body = None
-        if isinstance(self.body, dict) and self.body.get("lang") in MESSAGE_LANGUAGES:
-            self.lang = self.body["lang"]
-        if not allowed_origin(self.request.headers.get("Origin"), self.session.host):
-            raise _Refused(403, _("requests from other sites are refused"))
-        if not secrets.compare_digest(self.request.headers.get("X-Editor-Token", "").encode(),
-                                      self.session.token.encode()):
-            raise _Refused(403, _("the editor's token is missing or wrong; reload the editor page"))
-        if not self.request.headers.get("Content-Type", "").startswith("application/json") \
-                or not isinstance(self.body, dict):
+        if not isinstance(self.body, dict):
             raise _Refused(400, _("the request must be a JSON object"))
+        if self.body.get("lang") in MESSAGE_LANGUAGES:
+            self.lang = self.body["lang"]
 
     async def post(self, action: str) -> None:
         # Checking loads the whole project: off the server's loop, so that pages and reloads go on meanwhile.

@@ -44,3 +44,28 @@ def allowed_origin(origin: str | None, configured: str) -> bool:
     except ValueError:
         return False
     return bool(netloc) and allowed_host(netloc, configured)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def same_origin(origin: str | None, host_header: str | None, scheme: str, configured: str) -> bool:
+    """Return whether a request's Origin is exactly the origin this request reached: scheme, host and port.
+
+    `allowed_origin` takes any page on this machine; a state-changing request must come
+    from this server's own pages, not from another local server (another port) or scheme.
+    """
+    if not origin:
+        return True  # not sent by browsers' pages; a page of another site always sends one
+    if not allowed_origin(origin, configured) or not host_header:
+        return False
+    try:
+        sent, reached = urlsplit(origin), urlsplit(f"//{host_header.strip()}")
+        sent_port, reached_port = sent.port, reached.port
+    except ValueError:  # a port that is not a number, a bracket left open
+        return False
+    default = _DEFAULT_PORTS.get(scheme)
+    # An origin is scheme://host[:port], nothing more (RFC 6454); the Host header may leave the default port unsaid.
+    return (f"{sent.scheme}://{sent.netloc}" == origin.strip() and sent.scheme.lower() == scheme.lower()
+            and sent.hostname is not None and sent.hostname == reached.hostname
+            and (sent_port or default) == (reached_port or default))

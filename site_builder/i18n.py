@@ -14,6 +14,7 @@ import functools
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton
@@ -22,6 +23,9 @@ from babel.numbers import format_decimal
 from .languages import LANGUAGE, LANGUAGES, Language, load_translations, po_path  # noqa: F401  -- also read through i18n
 from .paths import MESSAGES_DOMAIN, SOURCES_FILE, TRANSLATIONS_DIR  # noqa: F401
 from .problems import ContentError
+
+if TYPE_CHECKING:
+    from .messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +98,10 @@ def status_lines(root: Path) -> tuple[list[str], int, int]:
 class UnknownField(ValueError):
     """A field named on the command line is not a bilingual text of the file."""
 
+    def __init__(self, message: Message):
+        super().__init__(message)
+        self.message = message  # shown later, in the language of whoever asked (the command line, an editor page)
+
 
 def mark_translated(root: Path, files: list[Path], fields: list[str] | None = None) -> int:
     """Record that the Chinese of these fields (every field when None) was made from the current English.
@@ -134,20 +142,20 @@ def mark_translated(root: Path, files: list[Path], fields: list[str] | None = No
     return count
 
 
-def _unknown_field_message(name: str, wanted: str, states) -> str:
+def _unknown_field_message(name: str, wanted: str, states) -> Message:
     import difflib
 
     from .messages import _
 
     all_fields = [s.text.field for s in states]
     if any(s.text.field == wanted or s.text.field.startswith((wanted + ".", wanted + "[")) for s in states):
-        return _("%(file)s: %(field)s has no Chinese text to mark; translate it first", file=name, field=wanted).render()
+        return _("%(file)s: %(field)s has no Chinese text to mark; translate it first", file=name, field=wanted)
     close = difflib.get_close_matches(wanted, all_fields, n=3)
     if close:
         return _("%(file)s: no bilingual field '%(field)s'; did you mean %(choices)s?", file=name, field=wanted,
-                 choices=", ".join(close)).render()
+                 choices=", ".join(close))
     return _("%(file)s: no bilingual field '%(field)s'; `i18n status` lists the fields by name", file=name,
-             field=wanted).render()
+             field=wanted)
 
 
 def _state_names():
@@ -190,7 +198,7 @@ def run(root: Path, args: argparse.Namespace) -> int:
         try:
             count = mark_translated(root, files, None if args.all else list(args.fields))
         except UnknownField as exc:
-            print(f"i18n mark: {exc}", file=sys.stderr)  # the message is in the editor's language already
+            print(f"i18n mark: {exc.message.render()}", file=sys.stderr)
             return 2
         print(_("recorded %(count)d translation(s) as made from the current English", count=count).render())
         return 0

@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlsplit
 
 from tornado import httpserver, httputil, netutil, web, websocket
 
-from .hosts import allowed_host, allowed_origin
+from .hosts import allowed_host, same_origin
 
 log = logging.getLogger(__name__)
 
@@ -422,8 +422,9 @@ class _LiveReloadSocket(_LocalOnly, websocket.WebSocketHandler):
         self.server = server
 
     def check_origin(self, origin: str) -> bool:
-        # Tornado accepts an Origin whose host equals the Host header: a rebound name passes that.
-        return allowed_origin(origin, self.server.host)
+        # Tornado accepts an Origin whose host equals the Host header: a rebound name passes that. A page of
+        # another local server (another port) has no business with this one's reloads either.
+        return same_origin(origin, self.request.headers.get("Host"), self.request.protocol, self.server.host)
 
     def on_message(self, message) -> None:
         try:

@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
 from site_builder import editor
@@ -438,6 +439,24 @@ def test_the_api_answers_the_page(preview: Preview):
     assert status == 404 and missing == {"error": "没有案例 no-such-case"}
 
 
+@pytest.mark.parametrize("started_in, page", [("en", "zh"), ("zh", "en")])
+def test_mark_refusals_are_in_the_editor_pages_language_not_the_previews(preview: Preview, started_in: str,
+                                                                         page: str):
+    from site_builder.messages import set_language
+
+    path = preview.root / FILE
+    path.write_text(path.read_text(encoding="utf-8").replace("  zh: 波兰\n", "", 1), encoding="utf-8")
+    set_language(started_in)  # the language the preview was started in (--lang, LANG)
+    no_chinese = post(preview, "mark", {"lang": page, "file": FILE, "fields": ["country"]})
+    unknown = post(preview, "mark", {"lang": page, "file": FILE, "fields": ["profile.nam"]})
+    if page == "zh":
+        assert no_chinese == (400, {"error": f"{FILE}：country没有可记录的中文，请先翻译"})
+        assert unknown[0] == 400 and unknown[1]["error"].startswith(f"{FILE}：没有双语字段“profile.nam”；是否指")
+    else:
+        assert no_chinese == (400, {"error": f"{FILE}: country has no Chinese text to mark; translate it first"})
+        assert unknown[0] == 400 and unknown[1]["error"].startswith(f"{FILE}: no bilingual field 'profile.nam'")
+
+
 def test_pages_get_the_editor_links_and_the_editor_page_never_reloads(preview: Preview):
     status, page = fetch(f"{preview.url}zh/cases/{CASE}/")
     assert status == 200
@@ -543,6 +562,82 @@ def test_requests_without_the_rights_are_refused_and_nothing_is_written(preview:
     assert answer[0] == status and answer[1]["error"]
     unchanged()
     no_draft()
+
+
+@pytest.mark.parametrize("raw", [b"not json", b'{"lang": "zh", "file": "' + FILE.encode(), b"[" * 100_000])
+def test_the_token_is_checked_before_the_body_is_read(preview: Preview, raw: bytes, monkeypatch):
+    parsed = []
+    real_loads = json.loads
+    monkeypatch.setattr(json, "loads", lambda text, *a, **k: parsed.append(text) or real_loads(text, *a, **k))
+    case = _untouched(preview.root / FILE)
+    status, answer = post(preview, "save", None, raw=raw, token="wrong-token")
+    assert (status, answer["error"]) == (403, "the editor's token is missing or wrong; reload the editor page")
+    assert raw not in parsed  # refused on its headers alone: the body was never parsed
+    case()
+
+
+@pytest.mark.parametrize("started_in, referer, expected", [
+    ("en", "/_editor/zh/edit/" + CASE, "编辑器令牌缺失或错误"),
+    ("zh", "/_editor/en/new", "the editor's token is missing or wrong"),
+    ("zh", "/en/cases/" + CASE + "/", "编辑器令牌缺失或错误"),  # no editor page: the preview's language
+    ("en", None, "the editor's token is missing or wrong"),
+])
+def test_a_refused_request_is_answered_in_the_language_of_the_page_that_sent_it(
+        preview: Preview, started_in: str, referer: str | None, expected: str):
+    from site_builder.messages import set_language
+
+    set_language(started_in)
+    headers = {"Referer": preview.url.rstrip("/") + referer} if referer else {}
+    status, answer = post(preview, "save", None, raw=b'{"lang": "en"}' if started_in == "zh" else b'{"lang": "zh"}',
+                          token="", headers=headers)
+    assert status == 403 and answer["error"].startswith(expected)
+    status, answer = post(preview, "save", None, raw=b"{}", headers={**headers, "Host": "evil.example"})
+    assert status == 403 and answer["error"].startswith("不允许使用此地址" if "编辑器" in expected else "this address")
+
+
+def test_only_the_previews_own_origin_may_post(preview: Preview):
+    host, port = preview.address
+    body = _save_body(preview)
+    unchanged = _untouched(preview.root / FILE)
+    no_draft = _untouched(preview.root / "drafts" / f"{CASE}.yaml")
+    for other in ("http://127.0.0.1:9999", f"https://{host}:{port}", f"http://localhost:{port}", f"http://{host}",
+                  f"http://{host}:{port}.evil.example", f"http://{host}:{port}/"):
+        status, answer = post(preview, "save", body, headers={"Origin": other})
+        assert status == 403 and answer["error"] == "requests from other sites are refused", other
+        unchanged()
+        no_draft()
+    assert post(preview, "save", body, headers={"Origin": f"http://{host}:{port}"})[0] == 200
+    assert post(preview, "form", {"lang": "en"}, headers={"Origin": f"http://localhost:{port}",
+                                                          "Host": f"localhost:{port}"})[0] == 200
+
+    async def reload_socket(origin: str) -> None:
+        request = HTTPRequest(preview.url.replace("http://", "ws://") + "livereload", headers={"Origin": origin})
+        (await websocket_connect(request)).close()
+
+    with pytest.raises(HTTPClientError) as refused:  # nor may it follow the preview's reloads
+        asyncio.run(reload_socket("http://127.0.0.1:9999"))
+    assert refused.value.code == 403
+    asyncio.run(reload_socket(f"http://{host}:{port}"))
+
+
+@pytest.mark.parametrize("origin, host, configured, same", [
+    ("http://127.0.0.1:8000", "127.0.0.1:8000", "127.0.0.1", True),
+    ("http://127.0.0.1:8000", "127.0.0.1:8001", "127.0.0.1", False),
+    ("http://LOCALHOST:8000", "localhost:8000", "127.0.0.1", True),
+    ("http://[::1]:8000", "[::1]:8000", "::1", True),
+    ("http://127.0.0.1", "127.0.0.1:80", "127.0.0.1", True),  # the scheme's own port may go unsaid
+    ("http://192.168.1.5:8000", "192.168.1.5:8000", "0.0.0.0", True),  # --host 0.0.0.0, reached on the LAN
+    ("http://mybox.lan:8000", "mybox.lan:8000", "mybox.lan", True),  # --host mybox.lan
+    ("http://evil.example:8000", "evil.example:8000", "127.0.0.1", False),  # DNS rebinding: both name the attacker
+    ("http://127.0.0.1:9999", "127.0.0.1:8000", "127.0.0.1", False),
+    ("https://127.0.0.1:8000", "127.0.0.1:8000", "127.0.0.1", False),
+    ("null", "127.0.0.1:8000", "127.0.0.1", False),
+    (None, "127.0.0.1:8000", "127.0.0.1", True),  # not a browser's page
+])
+def test_same_origin_is_scheme_host_and_port_of_the_host_header(origin, host, configured, same):
+    from site_builder.hosts import same_origin
+
+    assert same_origin(origin, host, "http", configured) is same
 
 
 @pytest.mark.parametrize("file", ["../x.yaml", "cases/../../etc/passwd", "/etc/passwd", str(Path("/tmp/x.yaml")),

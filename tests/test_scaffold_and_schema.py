@@ -92,3 +92,44 @@ def test_every_case_file_carries_the_schema_modeline():
     for path in sorted((ROOT / "cases").glob("*.yaml")):
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert re.fullmatch(r"# yaml-language-server: \$schema=\.\./schema/case\.schema\.json", first), path.name
+
+
+_HAN = r"[\u3400-\u9fff\uf900-\ufaff]"
+_CODE_SPAN = re.compile(r"`[^`]*`")  # YAML as it is typed (`section: "2.1.1"`): its quotes are the syntax
+
+
+def _chinese_and_committed(fresh: object, committed: object, where: str):
+    """Yield (place, Chinese text, committed text) for every string of the schema written in Chinese only."""
+    if isinstance(fresh, dict) and isinstance(committed, dict):
+        for key, value in fresh.items():
+            yield from _chinese_and_committed(value, committed.get(key), f"{where}.{key}")
+    elif isinstance(fresh, list) and isinstance(committed, list):
+        for i, (value, kept) in enumerate(zip(fresh, committed)):
+            yield from _chinese_and_committed(value, kept, f"{where}[{i}]")
+    elif isinstance(fresh, str) and re.search(_HAN, fresh):
+        yield where, fresh, committed
+
+
+def test_the_chinese_schema_help_uses_chinese_punctuation_and_no_ascii_quotes(monkeypatch):
+    from site_builder import schema
+    from site_builder.messages import Message
+
+    def chinese_only(text: str, *, short: bool = False) -> str:
+        return (text if isinstance(text, Message) else Message(text)).render("zh")
+
+    monkeypatch.setattr(schema, "bilingual", chinese_only)
+    checked, wrong = 0, []
+    for name, text in render_schemas().items():
+        committed = json.loads((ROOT / "schema" / name).read_text(encoding="utf-8"))
+        for where, chinese, kept in _chinese_and_committed(json.loads(text), committed, name):
+            # The Chinese is what the schema file shows first (before its English), so the files are what is checked.
+            assert isinstance(kept, str) and kept.startswith(chinese), where
+            prose = _CODE_SPAN.sub("`…`", chinese)
+            for rule, pattern in (("ASCII quotes", r"\"[^\"]*\"|'[^']*'"),
+                                  ("a half-width mark", rf"{_HAN}[,:;()]|[,:;()]{_HAN}"),
+                                  ("a space between Chinese characters", rf"{_HAN} +{_HAN}")):
+                if re.search(pattern, prose):
+                    wrong.append(f"{where}: {rule}: {chinese}")
+            checked += 1
+    assert not wrong, "\n".join(wrong)
+    assert checked > 100  # every description, title and message of the four schemas, not a few
