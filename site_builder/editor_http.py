@@ -48,6 +48,7 @@ class EditorSession:
     host: str
     draft: bool = False  # check as `validate --draft` does (the preview was started with --draft)
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    output: Path | None = None  # the folder the preview serves: whether a saved case's page is there yet
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
@@ -57,7 +58,7 @@ def routes(session: EditorSession) -> list[tuple]:
     """Return the editor's URL specs for the live-reload server."""
     options = {"session": session}
     return [
-        (r"/_editor/api/(form|open|check|save|markdown|mark)", EditorApi, options),
+        (r"/_editor/api/(form|open|check|save|markdown|mark|built)", EditorApi, options),
         (r"/_editor/(en|zh)/new", EditorPage, options),
         (r"/_editor/(en|zh)/edit/([a-z0-9]+(?:-[a-z0-9]+)*)", EditorPage, options),
         (r"/_editor/static/(.*)", EditorStatic, {"session": session, "path": str(session.root / STATIC_DIR)}),
@@ -207,6 +208,10 @@ class EditorApi(_Guarded):
             return {"html": editor.markdown(body.get("text"))}
         if action == "mark":
             return editor.mark(root, body.get("file"), body.get("fields"))
+        if action == "built":  # a case saved for the first time has a page once the preview's rebuild wrote it
+            case_id = editor.case_id_of(body.get("file"))
+            page = self.session.output / lang / "cases" / case_id / "index.html" if self.session.output else None
+            return {"built": bool(page and page.is_file())}
         data = body.get("data")
         if not isinstance(data, dict):
             raise EditorError(400, _("the case data must be an object of fields"))

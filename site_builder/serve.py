@@ -111,7 +111,7 @@ class Preview:
         self.site = LiveSite(root, self.output, draft=draft)
         options: dict = {"poll": poll} if poll is not None else {}
         # The case editor (editor_http.py): its pages and API, and the links to it on every page.
-        self.editor = EditorSession(root, host, draft) if editor else None
+        self.editor = EditorSession(root, host, draft, output=self.output) if editor else None
         if self.editor:
             options.update(routes=editor_routes(self.editor), inject=editor_links)
         self.server = LiveReloadServer(self.output, self._rebuild, root=root, watched=WATCHED, host=host, port=port,

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -70,6 +71,8 @@ class Watched:
         self.errors: list[str] = []
         page.on("pageerror", lambda e: self.errors.append(str(e)))
         page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        # Which address a "Failed to load resource" message is about: the console does not say.
+        page.on("response", lambda r: r.status >= 400 and self.errors.append(f"{r.status} {r.request.method} {r.url}"))
 
         def route(route):
             if re.match(r"https?://127\.0\.0\.1[:/]", route.request.url):
@@ -174,9 +177,17 @@ def test_a_new_case_made_in_the_form_is_saved_shown_and_valid(preview, project, 
     page.wait_for_selector("h1:has-text('Small grants that test an idea')", timeout=30_000)
     # The preview may still reload the page once its rebuild ends: expect() waits for the text, count() would not.
     expect(page.locator("main li", has_text="a patent filing")).to_have_count(1)
-    page.goto(preview.url + "zh/cases/ju-test-grants/")
-    expect(page.locator("h1")).to_have_text("检验想法的小额资助")
-    expect(page.locator("main li", has_text="专利申请")).to_have_count(1)
+    # Typed in directly, in a tab of its own (the English one may still reload once the rebuild ends), the
+    # Chinese page is there once the rebuild has written it; the link above waits for it itself.
+    chinese = preview.output / "zh" / "cases" / "ju-test-grants" / "index.html"
+    deadline = time.monotonic() + 30
+    while not chinese.is_file() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    chinese_tab = tab()
+    chinese_tab.page.goto(preview.url + "zh/cases/ju-test-grants/")
+    expect(chinese_tab.page.locator("h1")).to_have_text("检验想法的小额资助")
+    expect(chinese_tab.page.locator("main li", has_text="专利申请")).to_have_count(1)
+    assert not chinese_tab.errors, chinese_tab.errors
     assert not watched.errors, watched.errors
 
     validate = subprocess.run([sys.executable, "-m", "site_builder", "validate"], cwd=project, capture_output=True,

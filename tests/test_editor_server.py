@@ -797,3 +797,14 @@ def test_markdown_converts_correctly_from_several_threads():
     finally:
         sys.setswitchinterval(before)
     assert results == expected
+
+
+def test_built_says_whether_the_preview_has_written_a_cases_page_yet(preview: Preview):
+    """The editor follows its "see the case" link only once the page is there (editor.js: openWhenBuilt)."""
+    page = preview.output / "en" / "cases" / "ju-not-yet" / "index.html"
+    assert post(preview, "built", {"file": "cases/ju-not-yet.yaml", "lang": "en"}) == (200, {"built": False})
+    page.parent.mkdir(parents=True)
+    page.write_text("<!doctype html>", encoding="utf-8")
+    assert post(preview, "built", {"file": "cases/ju-not-yet.yaml", "lang": "en"}) == (200, {"built": True})
+    assert post(preview, "built", {"file": "cases/ju-not-yet.yaml", "lang": "zh"}) == (200, {"built": False})
+    assert post(preview, "built", {"file": "../output/x.yaml", "lang": "en"})[0] == 400

@@ -96,7 +96,22 @@
   function say(text, link) {
     status.textContent = "";
     status.appendChild(el("p", { text: text }));
-    if (link) status.appendChild(el("p", {}, [el("a", { href: link.href, text: link.text })]));
+    if (link) status.appendChild(el("p", {}, [el("a", { href: link.href, text: link.text, onclick: openWhenBuilt })]));
+  }
+
+  // A case saved for the first time has no page until the preview's rebuild has written it: follow the link
+  // once the preview says the page is there (or after 15 s), instead of showing "page not found" meanwhile.
+  function openWhenBuilt(event) {
+    if (event.button || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    var href = event.currentTarget.getAttribute("href");
+    var tries = 0;
+    (function check() {
+      api("built", { file: "cases/" + ((state.data && state.data.id) || CASE) + ".yaml" }).then(function (answer) {
+        if (answer.body.built || answer.status !== 200 || ++tries >= 75) window.location.href = href;
+        else window.setTimeout(check, 200);
+      });
+    })();
   }
 
   api("form", {}).then(function (answer) {
