@@ -10,6 +10,7 @@ import argparse
 import errno
 import logging
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -288,8 +289,9 @@ class _HelpFormatter(argparse.HelpFormatter):
 
     def format_help(self) -> str:
         text = super().format_help()
-        for heading in filter(None, getattr(self, "_headings", [])):  # argparse writes "heading:" itself
-            text = text.replace(f"{heading}:\n", _("%(heading)s:", heading=heading).render() + "\n")
+        for heading in filter(None, getattr(self, "_headings", [])):  # argparse writes "heading:" itself, a line
+            ended = _("%(heading)s:", heading=heading).render()
+            text = re.sub(f"(?m)^{re.escape(heading)}:$", lambda _match: ended, text)
         return text
 
 

@@ -180,7 +180,7 @@ def _check_email(value: str) -> str:
 
 
 def _empty_is_none(value: object) -> object:
-    """Read an empty optional value (`email: ""`, as the scaffold writes it) as not given."""
+    """Read an empty optional value (`email: ""`, as editors write it) as not given."""
     return None if isinstance(value, str) and not value.strip() else value
 
 

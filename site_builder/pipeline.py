@@ -87,7 +87,7 @@ def die_with_parent(parent: int) -> None:
 _SHARED: Sequence[Target] = ()  # the targets a forked worker inherits (never pickled: they hold closures)
 BATCHES_PER_WORKER = 32  # small enough that the workers end together, large enough that handing them out costs little
 # From this many targets (or texts, in map_in_parallel) forked workers are faster however busy the machine.
-# Between MIN_PARALLEL_IDLE and MIN_PARALLEL they are faster only while another CPU is idle: the 27-case site
+# Between MIN_PARALLEL_IDLE and MIN_PARALLEL targets (write_in_parallel only) they are faster only while another CPU is idle: the 27-case site
 # (525 targets) built in one process took 0.84 × the wall time of two workers on the two-core development
 # machine under a load of 8, and 1.13 × it under a load of 0.7 (paired whole-process runs).
 MIN_PARALLEL = 1000

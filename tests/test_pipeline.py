@@ -123,7 +123,7 @@ def test_a_full_run_of_many_targets_is_made_by_forked_workers(tmp_path: Path):
 
 @pytest.mark.parametrize(("count", "load", "forked"), [
     (MIN_PARALLEL_IDLE - 1, 0.0, False),  # too few to pay for the fork, even on an idle machine
-    (MIN_PARALLEL_IDLE, 0.0, True),  # the 27-case site's size: workers while a CPU is free
+    (MIN_PARALLEL_IDLE, 0.0, True),  # mid-sized (the 27-case site has 525 targets): workers while a CPU is free
     (MIN_PARALLEL - 1, 1.4, True),
     (MIN_PARALLEL - 1, 1.6, False),  # both CPUs busy: one process is faster
     (MIN_PARALLEL, 8.0, True),  # large sites: workers however busy
