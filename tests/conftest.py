@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import shutil
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -78,3 +80,12 @@ def browser():
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
         yield chromium
         chromium.close()
+
+
+def fetch(url: str, timeout: float = 30) -> tuple[int, str]:
+    """GET a page of a running preview; return its status and text (an error page's too)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8")

@@ -16,6 +16,7 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
+from conftest import fetch
 from site_builder import editor
 from site_builder.cli import main
 from site_builder.content import iter_texts
@@ -47,14 +48,6 @@ def post(preview: Preview, action: str, body: object, *, token: str | None = Non
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
-
-
-def fetch(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, response.read().decode("utf-8")
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode("utf-8")
 
 
 # --- the form -----------------------------------------------------------------------------------

@@ -11,13 +11,12 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from tornado.websocket import websocket_connect
 
+from conftest import fetch as fetch_page
 from site_builder.build import build
 from site_builder.cli import _parser
 from site_builder.serve import Preview
@@ -37,11 +36,7 @@ def preview(project: Path):
 
 
 def fetch(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read().decode("utf-8")
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode("utf-8")
+    return fetch_page(url, timeout=10)
 
 
 async def browser(preview: Preview, page: str | None = PAGE):
